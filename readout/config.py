@@ -1,0 +1,344 @@
+"""The one validated configuration, built once at start-up from TOML, env and defaults.
+
+Nothing else reads the environment or the file. Every problem becomes a ConfigError whose
+message is one line naming the key (``sources[1].interval``) and what is wrong with it,
+which the CLI prints before exiting 2 and before anything is written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import soupsieve
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+)
+
+from bot.leaders import LEADERS, Leader
+from scrapers.catalog import CATALOG
+from scrapers.fetch import DEFAULT_USER_AGENT, FetchPolicy
+from scrapers.model import Selectors, Source
+from scrapers.urls import is_web_url
+
+TOKEN_ENV = "READOUT_TELEGRAM_TOKEN"
+CONFIG_ENV = "READOUT_CONFIG"
+DEFAULT_CONFIG_FILE = "readout.toml"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the problem."""
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", re.IGNORECASE)
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+def parse_duration(value: object) -> float:
+    """Seconds in ``value``: a number of seconds, or text like "90s", "5m", "1h30m"."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration such as 90s, 5m or 1h")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        text = value.strip().lower().replace(" ", "")
+        if re.fullmatch(r"\d+(\.\d+)?", text):
+            seconds = float(text)
+        elif text and _DURATION.sub("", text) == "":
+            seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in _DURATION.findall(text))
+        else:
+            raise ValueError(f"{value!r} is not a duration (use e.g. 90s, 5m, 1h or seconds)")
+    else:
+        raise ValueError("must be a duration such as 90s, 5m or 1h")
+    if not seconds > 0:
+        raise ValueError("must be a positive duration")
+    return seconds
+
+
+def _web_url(value: str) -> str:
+    if not is_web_url(value):
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value.strip()
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"{value!r} is not an IANA timezone such as Asia/Almaty") from error
+    return value
+
+
+def _css(value: str) -> str:
+    try:
+        soupsieve.compile(value)
+    except (soupsieve.SelectorSyntaxError, ValueError) as error:
+        first_line = str(error).splitlines()[0]
+        raise ValueError(f"{value!r} is not a CSS selector: {first_line}") from error
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as error:
+        raise ValueError(f"{value!r} is not a regular expression: {error}") from error
+    return value
+
+
+def _listen(value: str) -> str:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not host:port")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+Css = Annotated[str, AfterValidator(_css)]
+Regex = Annotated[str, AfterValidator(_regex)]
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Section):
+    token: SecretStr = SecretStr("")
+    admins: tuple[int, ...] = ()
+    api_base_url: WebUrl = "https://api.telegram.org/bot"
+
+
+class StoreSettings(_Section):
+    path: Text = "data/readout.db"
+
+
+class SchedulerSettings(_Section):
+    interval: Duration = 300.0
+    failures_before_alert: int = Field(3, ge=1)
+
+
+class HttpSettings(_Section):
+    timeout: Duration = 20.0
+    max_bytes: int = Field(5_000_000, ge=1024)
+    allow_private_addresses: bool = False
+    concurrency: int = Field(8, ge=1, le=64)
+    user_agent: Text = DEFAULT_USER_AGENT
+
+    def policy(self) -> FetchPolicy:
+        return FetchPolicy(
+            timeout=self.timeout,
+            max_bytes=self.max_bytes,
+            allow_private_addresses=self.allow_private_addresses,
+            concurrency=self.concurrency,
+            user_agent=self.user_agent,
+        )
+
+
+class CatalogSettings(_Section):
+    enabled: bool = True
+
+
+class HealthSettings(_Section):
+    listen: Annotated[str, AfterValidator(_listen)] = "127.0.0.1:8080"
+
+
+class SelectorEntry(_Section):
+    item: Css | None = None
+    title: Css | None = None
+    link: Css | None = None
+    date: Css | None = None
+    summary: Css | None = None
+    link_pattern: Regex | None = None
+    exclude: Regex | None = None
+
+
+class SourceEntry(_Section):
+    id: Id
+    url: WebUrl | None = None
+    name: Text | None = None
+    kind: Literal["rss", "html"] | None = None
+    interval: Duration | None = None
+    enabled: bool | None = None
+    language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = None
+    timezone: Annotated[str, AfterValidator(_timezone)] | None = None
+    selectors: SelectorEntry | None = None
+    verify_tls: bool | None = None
+    ca_bundle: Text | None = None
+    proxy: WebUrl | None = None
+    user_agent: Text | None = None
+
+
+class LeaderEntry(_Section):
+    id: Id
+    name: Text | None = None
+    aliases: tuple[Text, ...] = ()
+
+
+class Settings(_Section):
+    telegram: TelegramSettings = TelegramSettings()
+    store: StoreSettings = StoreSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    http: HttpSettings = HttpSettings()
+    catalog: CatalogSettings = CatalogSettings()
+    health: HealthSettings = HealthSettings()
+    sources: tuple[SourceEntry, ...] = ()
+    leaders: tuple[LeaderEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings plus the source and leader lists they produce, merged with the built-ins."""
+
+    settings: Settings
+    sources: tuple[Source, ...]
+    leaders: tuple[Leader, ...]
+    origin: str
+
+    @property
+    def token(self) -> str:
+        return self.settings.telegram.token.get_secret_value()
+
+    def source(self, source_id: str) -> Source | None:
+        return next((s for s in self.sources if s.id == source_id), None)
+
+
+def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Config:
+    """The configuration from ``path``, else $READOUT_CONFIG, else ./readout.toml, else defaults."""
+    env = os.environ if env is None else env
+    chosen = path or env.get(CONFIG_ENV) or None
+    if chosen is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        chosen = DEFAULT_CONFIG_FILE
+    raw: dict[str, Any] = {}
+    origin = "embedded defaults"
+    if chosen is not None:
+        raw = _read_toml(Path(chosen))
+        origin = str(chosen)
+    return build_config(raw, env, origin)
+
+
+def build_config(raw: Mapping[str, Any], env: Mapping[str, str], origin: str) -> Config:
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(_first_problem(error, raw)) from None
+    if token := env.get(TOKEN_ENV, "").strip():
+        telegram = settings.telegram.model_copy(update={"token": SecretStr(token)})
+        settings = settings.model_copy(update={"telegram": telegram})
+    return Config(
+        settings=settings,
+        sources=merge_sources(settings.sources, settings.catalog.enabled),
+        leaders=merge_leaders(settings.leaders),
+        origin=origin,
+    )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from None
+
+
+def _first_problem(error: ValidationError, raw: Mapping[str, Any]) -> str:
+    problem = error.errors()[0]
+    key = _key_path(problem["loc"])
+    kind = problem["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    if kind == "missing":
+        return f"{key}: required"
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch" and key.endswith(".id"):
+        message = "must be lowercase letters, digits, '-' or '_' (at most 64)"
+    value = problem.get("input")
+    shown = "" if isinstance(value, dict | list) or "'" in message else f" (got {value!r})"
+    return f"{key}: {message}{shown}"
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not str(part).startswith(("function-", "constrained-")):
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def merge_sources(entries: tuple[SourceEntry, ...], catalog_enabled: bool) -> tuple[Source, ...]:
+    """Built-ins overridden field by field by entries with their id, then new sources."""
+    builtin = {s.id: s for s in CATALOG}
+    mentioned = {e.id for e in entries}
+    merged: dict[str, Source] = {
+        s.id: s for s in CATALOG if catalog_enabled or s.id in mentioned
+    }
+    for index, entry in enumerate(entries):
+        where = f"sources[{index}]"
+        if entry.id in merged and entry.id not in builtin:
+            raise ConfigError(f"{where}.id: {entry.id!r} is given twice")
+        base = merged.get(entry.id)
+        if base is None:
+            base = _new_source(entry, where)
+        merged[entry.id] = _override(base, entry, where)
+    return tuple(merged.values())
+
+
+def _new_source(entry: SourceEntry, where: str) -> Source:
+    if entry.url is None:
+        raise ConfigError(f"{where}.url: required for a source that is not built in")
+    return Source(id=entry.id, name=entry.name or entry.id, url=entry.url)
+
+
+def _override(base: Source, entry: SourceEntry, where: str) -> Source:
+    given = entry.model_dump(exclude_unset=True, exclude={"id", "selectors"})
+    source = replace(base, **given)
+    if entry.selectors is not None:
+        selectors = entry.selectors.model_dump(exclude_unset=True)
+        current = base.selectors
+        if current is not None:
+            source = replace(source, selectors=replace(current, **selectors))
+        elif "item" in selectors and "title" in selectors:
+            source = replace(source, selectors=Selectors(**selectors))
+        else:
+            raise ConfigError(f"{where}.selectors: a new HTML source needs item and title")
+    if source.kind == "html" and source.selectors is None:
+        raise ConfigError(f"{where}.selectors: required for kind = \"html\"")
+    return source
+
+
+def merge_leaders(entries: tuple[LeaderEntry, ...]) -> tuple[Leader, ...]:
+    """Built-in leaders gain the aliases entries give for their id; other ids are new."""
+    merged = {leader.id: leader for leader in LEADERS}
+    for index, entry in enumerate(entries):
+        existing = merged.get(entry.id)
+        if existing is None:
+            if entry.name is None:
+                raise ConfigError(f"leaders[{index}].name: required for a new leader")
+            merged[entry.id] = Leader(entry.id, entry.name, entry.aliases)
+        else:
+            aliases = tuple(dict.fromkeys((*existing.aliases, *entry.aliases)))
+            merged[entry.id] = Leader(entry.id, entry.name or existing.name, aliases)
+    return tuple(merged.values())

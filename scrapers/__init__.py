@@ -1,0 +1,1 @@
+"""Bytes to items: fetching, feed and page parsing, dates, the built-in catalogue."""

@@ -1,0 +1,80 @@
+"""The values that flow from a source to the store: what a source is, and what it yields."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SourceKind = Literal["rss", "html"]
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """CSS selectors that turn a list page into items, so a new HTML source is configuration.
+
+    Every selector except ``item`` is evaluated inside one item element. ``link`` defaults to
+    the title element when that is an ``<a>``, else to the first ``a[href]`` of the item.
+    ``link_pattern`` keeps only links whose path matches it (Akorda's list mixes news with
+    navigation), ``exclude`` drops links that match it (asset declarations).
+    """
+
+    item: str
+    title: str
+    link: str | None = None
+    date: str | None = None
+    summary: str | None = None
+    link_pattern: str | None = None
+    exclude: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One place Readout polls, built-in or configured.
+
+    ``timezone`` is where naive dates are read (Akorda prints bare dates meaning Almaty
+    midnight); ``language`` picks the month names a page's dates are written with.
+    """
+
+    id: str
+    name: str
+    url: str
+    kind: SourceKind = "rss"
+    interval: float | None = None
+    enabled: bool = True
+    language: str = "en"
+    timezone: str = "UTC"
+    selectors: Selectors | None = None
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    proxy: str | None = None
+    user_agent: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One press release as a source serves it, before and after leaders are matched.
+
+    ``guid`` is the source's own identifier when it has a trustworthy one; ``text`` is the
+    whole plain text the matcher reads (title, lead and body), ``summary`` only the lead.
+    """
+
+    source: str
+    title: str
+    url: str | None
+    guid: str | None = None
+    published: datetime | None = None
+    summary: str = ""
+    text: str = ""
+    leaders: tuple[str, ...] = field(default=())
+
+    def as_json(self) -> dict[str, object]:
+        """The machine-readable shape SPEC.md gives for ``--json``."""
+        return {
+            "source": self.source,
+            "title": self.title,
+            "url": self.url,
+            "published": self.published.isoformat() if self.published else None,
+            "summary": self.summary,
+            "leaders": list(self.leaders),
+        }

@@ -1,0 +1,21 @@
+"""Links as sources write them (relative, padded, javascript:) turned into web addresses."""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+
+def is_web_url(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def absolute_url(base: str, href: str | None) -> str | None:
+    """``href`` resolved against the page it was found on, or None if it leads off the web."""
+    if not href or not href.strip():
+        return None
+    try:
+        resolved = urljoin(base, href.strip())
+    except ValueError:
+        return None
+    return resolved if is_web_url(resolved) else None

@@ -1,0 +1,1 @@
+"""Items to SQLite: schema and migrations, item identity, and every query."""

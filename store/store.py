@@ -1,0 +1,254 @@
+"""Everything Readout keeps, behind one object: nothing else touches SQL.
+
+Items are keyed by ``store.identity.item_key``; saving a batch tells new items from
+edited and unchanged ones in one transaction, so a crash mid-poll leaves either the
+whole batch or none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from scrapers.model import Item, Source
+from store.identity import item_key
+from store.schema import migrate
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class FetchState:
+    """What the last polls of a source left behind: validators, and how healthy it is."""
+
+    source_id: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_attempt: str | None = None
+    last_success: str | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    failing_since: str | None = None
+    baselined_at: str | None = None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What one batch changed: ``new`` items (all baseline on a first poll) and edits."""
+
+    new: list[Item] = field(default_factory=list)
+    updated: list[Item] = field(default_factory=list)
+    baseline: bool = False
+
+
+class Store:
+    """The SQLite file, opened in WAL mode with foreign keys, migrated to the current schema."""
+
+    def __init__(self, path: str | Path) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(path)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA busy_timeout = 5000")
+        if str(path) != ":memory:":
+            self.db.enable_wal()
+        migrate(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- sources -------------------------------------------------------------------------
+
+    def sync_sources(self, sources: Iterable[Source], origin: str = "config") -> None:
+        """Record the configured sources; a changed address or parser forgets the cache.
+
+        The body hash and validators belong to what was fetched, from where, read how; when
+        the definition changes, the next poll must parse afresh.
+        """
+        now = _iso(utc_now())
+        with self.db.atomic():
+            for source in sources:
+                definition = _definition(source)
+                existing = self._row("sources", source.id)
+                if existing is None:
+                    self.db["sources"].insert(
+                        {"id": source.id, "name": source.name, "url": source.url,
+                         "kind": source.kind, "origin": origin, "definition": definition,
+                         "added_at": now}
+                    )
+                    continue
+                self.db["sources"].update(
+                    source.id,
+                    {"name": source.name, "url": source.url, "kind": source.kind,
+                     "definition": definition},
+                )
+                if existing["definition"] != definition and self._row("source_state", source.id):
+                    self.db["source_state"].update(
+                        source.id, {"etag": None, "last_modified": None, "body_hash": None}
+                    )
+
+    def fetch_state(self, source_id: str) -> FetchState:
+        row = self._row("source_state", source_id)
+        return FetchState(**row) if row else FetchState(source_id)
+
+    def record_success(
+        self,
+        source_id: str,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        body_hash: str | None,
+        at: datetime | None = None,
+    ) -> None:
+        moment = _iso(at or utc_now())
+        self._upsert_state(
+            source_id,
+            etag=etag, last_modified=last_modified, body_hash=body_hash, last_attempt=moment,
+            last_success=moment, last_error=None, consecutive_failures=0, failing_since=None,
+        )
+
+    def record_failure(self, source_id: str, error: str, at: datetime | None = None) -> FetchState:
+        """Count one more consecutive failure; ``failing_since`` marks where the run began."""
+        moment = _iso(at or utc_now())
+        state = self.fetch_state(source_id)
+        self._upsert_state(
+            source_id,
+            last_attempt=moment,
+            last_error=error,
+            consecutive_failures=state.consecutive_failures + 1,
+            failing_since=state.failing_since or moment,
+        )
+        return self.fetch_state(source_id)
+
+    def _upsert_state(self, source_id: str, **values: Any) -> None:
+        self.db["source_state"].upsert({"source_id": source_id, **values}, pk="source_id")
+
+    # -- items ---------------------------------------------------------------------------
+
+    def save_items(
+        self, source_id: str, items: Sequence[Item], at: datetime | None = None
+    ) -> SaveResult:
+        """Store a source's current items; the first batch with any item is its baseline."""
+        moment = _iso(at or utc_now())
+        new: list[Item] = []
+        updated: list[Item] = []
+        with self.db.atomic():
+            baseline = bool(items) and self.fetch_state(source_id).baselined_at is None
+            if baseline:
+                self._upsert_state(source_id, baselined_at=moment)
+            seen: set[str] = set()
+            for item in items:
+                key = _key(item)
+                if key in seen:
+                    continue
+                seen.add(key)
+                outcome = self._save_item(key, item, moment, baseline)
+                if outcome == "new":
+                    new.append(item)
+                elif outcome == "updated":
+                    updated.append(item)
+        return SaveResult(new=new, updated=updated, baseline=baseline)
+
+    def _save_item(self, key: str, item: Item, moment: str, baseline: bool) -> str:
+        content_hash = _content_hash(item)
+        row = self.db.execute(
+            "SELECT id, content_hash, revision FROM items WHERE key = ?", [key]
+        ).fetchone()
+        fields = {
+            "guid": item.guid,
+            "url": item.url,
+            "title": item.title,
+            "summary": item.summary,
+            "text": item.text,
+            "published": item.published.isoformat() if item.published else None,
+            "published_ts": item.published.timestamp() if item.published else None,
+            "last_seen": moment,
+            "content_hash": content_hash,
+        }
+        if row is None:
+            item_id = self.db["items"].insert(
+                {"key": key, "source_id": item.source, "first_seen": moment,
+                 "updated_at": moment, "is_baseline": int(baseline), **fields}
+            ).last_pk
+            self._link_leaders(item_id, item.leaders)
+            return "new"
+        item_id, old_hash, revision = row
+        if old_hash == content_hash:
+            self.db["items"].update(item_id, {"last_seen": moment})
+            return "unchanged"
+        self.db["items"].update(
+            item_id, {**fields, "updated_at": moment, "revision": revision + 1}
+        )
+        self._link_leaders(item_id, item.leaders)
+        return "updated"
+
+    def _link_leaders(self, item_id: int, leaders: Sequence[str]) -> None:
+        self.db.execute("DELETE FROM item_leaders WHERE item_id = ?", [item_id])
+        if leaders:
+            self.db["item_leaders"].insert_all(
+                {"item_id": item_id, "leader_id": leader} for leader in leaders
+            )
+
+    def items(self, source_id: str | None = None) -> list[dict[str, Any]]:
+        """Stored items with their leader ids, newest first (for inspection and tests)."""
+        where = "WHERE i.source_id = ?" if source_id else ""
+        rows = self.db.execute(
+            f"""
+            SELECT i.*, group_concat(l.leader_id) AS leaders
+            FROM items i LEFT JOIN item_leaders l ON l.item_id = i.id
+            {where}
+            GROUP BY i.id ORDER BY coalesce(i.published_ts, 0) DESC, i.id DESC
+            """,  # noqa: S608 - the only interpolation is a fixed clause
+            [source_id] if source_id else [],
+        )
+        columns = [c[0] for c in rows.description]
+        result = []
+        for values in rows.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            row["leaders"] = sorted(row["leaders"].split(",")) if row["leaders"] else []
+            result.append(row)
+        return result
+
+    def _row(self, table: str, pk: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.db[table].get(pk))
+        except sqlite_utils.db.NotFoundError:
+            return None
+
+
+def _key(item: Item) -> str:
+    published = item.published.isoformat() if item.published else None
+    return item_key(item.source, item.guid, item.url, item.title, published)
+
+
+def _content_hash(item: Item) -> str:
+    """What an edit at the source changes; leaders are derived, so they are not part of it."""
+    published = item.published.isoformat() if item.published else None
+    payload = json.dumps([item.title, item.summary, item.text, item.url, published])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _definition(source: Source) -> str:
+    """What decides the bytes fetched and how they are read (not the name or interval)."""
+    parts = (source.url, source.kind, source.selectors, source.language, source.timezone)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
