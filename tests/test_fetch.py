@@ -1,0 +1,189 @@
+import gzip
+import ssl
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from scrapers.addresses import PrivateAddressError, is_public_address
+from scrapers.errors import FetchError
+from scrapers.fetch import Fetcher, FetchPolicy, Validators
+from scrapers.model import Source
+from tests.sitestub import FixtureSite
+
+LOCAL = FetchPolicy(timeout=2.0, max_bytes=100_000, allow_private_addresses=True)
+
+
+def source(url: str, **options: object) -> Source:
+    return Source(id="s", name="S", url=url, **options)  # type: ignore[arg-type]
+
+
+async def fetch(url: str, policy: FetchPolicy = LOCAL, **options: object):  # type: ignore[no-untyped-def]
+    async with Fetcher(policy) as fetcher:
+        return await fetcher.fetch(source(url, **options))
+
+
+async def test_sends_a_real_user_agent_and_language(site: FixtureSite) -> None:
+    url = site.add("/feed", "<rss/>")
+    await fetch(url, language="ru")
+    (seen,) = site.hits("/feed")
+    assert seen.headers["User-Agent"].startswith("Readout/")
+    assert seen.headers["Accept-Language"].startswith("ru")
+
+
+async def test_etag_and_last_modified_are_sent_back_and_304_is_not_a_body(
+    site: FixtureSite,
+) -> None:
+    url = site.add("/feed", "<rss/>", etag='"abc"', last_modified="Tue, 24 Nov 2026 10:00:00 GMT")
+    async with Fetcher(LOCAL) as fetcher:
+        first = await fetcher.fetch(source(url))
+        again = await fetcher.fetch(source(url), Validators(first.etag, first.last_modified))
+    assert first.status == 200 and first.body == b"<rss/>"
+    assert again.not_modified and again.body == b"" and again.etag == '"abc"'
+    assert site.hits("/feed")[1].headers["If-None-Match"] == '"abc"'
+    assert site.hits("/feed")[1].headers["If-Modified-Since"] == "Tue, 24 Nov 2026 10:00:00 GMT"
+
+
+async def test_gzip_body_is_decoded(site: FixtureSite) -> None:
+    url = site.add("/feed", "<rss>zipped</rss>", gzip=True)
+    assert (await fetch(url)).body == b"<rss>zipped</rss>"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"), [(500, "HTTP 500"), (403, "HTTP 403"), (404, "HTTP 404")]
+)
+async def test_error_status_is_a_fetch_error(site: FixtureSite, status: int, reason: str) -> None:
+    url = site.add("/feed", "oops", status=status)
+    with pytest.raises(FetchError, match=reason):
+        await fetch(url)
+
+
+async def test_slow_server_times_out(site: FixtureSite) -> None:
+    url = site.add("/slow", "<rss/>", delay=30)
+    with pytest.raises(FetchError, match="timed out after 0.3s"):
+        await fetch(url, FetchPolicy(timeout=0.3, allow_private_addresses=True))
+
+
+async def test_dripping_server_hits_the_overall_deadline(site: FixtureSite) -> None:
+    def drip() -> Iterator[bytes]:
+        while not site.released.wait(0.05):
+            yield b"<"
+
+    url = site.add("/drip", chunks=drip)
+    with pytest.raises(FetchError, match="timed out"):
+        await fetch(url, FetchPolicy(timeout=0.5, allow_private_addresses=True))
+
+
+async def test_declared_oversized_body_is_refused(site: FixtureSite) -> None:
+    url = site.add("/big", b"x" * 200_000)
+    with pytest.raises(FetchError, match=r"larger than 100000 bytes \(http.max_bytes\)"):
+        await fetch(url)
+
+
+async def test_endless_body_is_cut_at_the_cap(site: FixtureSite) -> None:
+    def endless() -> Iterator[bytes]:
+        while True:
+            yield b"y" * 65536
+
+    url = site.add("/endless", chunks=endless)
+    with pytest.raises(FetchError, match="larger than"):
+        await fetch(url)
+
+
+async def test_gzip_bomb_is_cut_at_the_cap(site: FixtureSite) -> None:
+    bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=9)
+    assert len(bomb) < 100_000
+    url = site.add("/bomb", bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="larger than"):
+        await fetch(url)
+
+
+async def test_corrupt_gzip_is_a_fetch_error(site: FixtureSite) -> None:
+    url = site.add("/corrupt", b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match="corrupt gzip body"):
+        await fetch(url)
+
+
+async def test_redirect_loop_is_refused(site: FixtureSite) -> None:
+    site.add("/a", status=302, headers={"Location": "/b"})
+    url = site.add("/b", status=302, headers={"Location": "/a"})
+    with pytest.raises(FetchError, match="too many redirects"):
+        await fetch(url)
+
+
+async def test_redirect_is_followed_and_final_url_reported(site: FixtureSite) -> None:
+    start = site.add("/old", status=301, headers={"Location": "/new"})
+    site.add("/new", "<rss/>")
+    fetched = await fetch(start)
+    assert fetched.url == site.url("/new") and fetched.body == b"<rss/>"
+
+
+async def test_connection_refused_is_a_fetch_error() -> None:
+    with pytest.raises(FetchError, match="could not connect"):
+        await fetch("http://127.0.0.1:9/feed")
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.10", False),
+        ("172.16.5.4", False), ("169.254.169.254", False), ("100.64.0.1", False),
+        ("0.0.0.0", False), ("::1", False), ("fe80::1", False), ("fd00::1", False),
+        ("::ffff:127.0.0.1", False), ("224.0.0.1", False),
+        ("8.8.8.8", True), ("95.173.136.70", True), ("2a00:1450:4001::1", True),
+    ],
+)
+def test_address_classification(address: str, public: bool) -> None:
+    assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+async def test_private_address_is_refused(site: FixtureSite, host: str) -> None:
+    site.add("/feed", "<rss/>")
+    port = site.server.server_address[1]
+    with pytest.raises(PrivateAddressError, match="allow_private_addresses"):
+        await fetch(f"http://{host}:{port}/feed", FetchPolicy())
+    assert site.requests == []
+
+
+async def test_private_literal_is_refused_even_behind_a_proxy() -> None:
+    with pytest.raises(PrivateAddressError):
+        await fetch("http://169.254.169.254/latest", FetchPolicy(), proxy="http://proxy.invalid:3128")
+
+
+@pytest.fixture
+def tls_site(tmp_path: Path) -> Iterator[tuple[FixtureSite, Path]]:
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+
+    def wrap(server) -> None:  # type: ignore[no-untyped-def]
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        server.is_tls = True
+
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    served = FixtureSite(server_wrapper=wrap).start()
+    served.add("/feed", "<rss/>")
+    yield served, bundle
+    served.stop()
+
+
+async def test_untrusted_certificate_is_a_clear_error(tls_site: tuple[FixtureSite, Path]) -> None:
+    served, _ = tls_site
+    with pytest.raises(FetchError, match="TLS certificate not trusted"):
+        await fetch(served.url("/feed"))
+
+
+async def test_ca_bundle_makes_the_certificate_trusted(tls_site: tuple[FixtureSite, Path]) -> None:
+    served, bundle = tls_site
+    assert (await fetch(served.url("/feed"), ca_bundle=str(bundle))).body == b"<rss/>"
+
+
+async def test_verification_can_be_turned_off_per_source(
+    tls_site: tuple[FixtureSite, Path],
+) -> None:
+    served, _ = tls_site
+    assert (await fetch(served.url("/feed"), verify_tls=False)).body == b"<rss/>"
