@@ -16,11 +16,13 @@ BROWSER_AGENT = (
     "Chrome/131.0 Safari/537.36 Readout"
 )
 
+# News cards link to /{lang}/{slug}-{id}; the host is left open because Akorda answers
+# on www., bare, mirror. and node2. hosts, and an override may point the parser at a copy.
 _AKORDA_CARDS = Selectors(
     item="div.card",
     title="h3 a",
     date="h5",
-    link_pattern=r"akorda\.kz/(ru|kz|en)/[\w-]+-\d{4,}/?$",
+    link_pattern=r"^https?://[^/?#]+/(?:ru|kz|en)/[\w-]+-\d{4,}/?$",
     exclude=r"deklaracii",
 )
 

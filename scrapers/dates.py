@@ -74,14 +74,22 @@ def _machine_date(text: str) -> datetime | None:
 
 
 def _human_date(text: str) -> datetime | None:
-    lowered = text.casefold()
-    clock = _CLOCK.search(lowered)
-    at = time(int(clock[1]), int(clock[2]), int(clock[3] or 0)) if clock else time()
-    without_clock = _CLOCK.sub(" ", lowered) if clock else lowered
+    """A date printed for people, as parts in any order; a range or a stray year is None.
 
-    numeric = _NUMERIC_DATE.search(without_clock)
-    if numeric:
-        day, month, year = int(numeric[1]), int(numeric[2]), int(numeric[3])
+    ``21.03.2026`` also reads as the clock ``21:03`` followed by ``.2026``, so a numeric
+    date is taken out of the text before a time of day is looked for.
+    """
+    lowered = text.casefold()
+    numerics = _NUMERIC_DATE.findall(lowered)
+    if len(numerics) > 1:
+        return None
+    rest = _NUMERIC_DATE.sub(" ", lowered)
+    clock = _CLOCK.search(rest)
+    at = time(int(clock[1]), int(clock[2]), int(clock[3] or 0)) if clock else time()
+    without_clock = _CLOCK.sub(" ", rest) if clock else rest
+
+    if numerics:
+        day, month, year = (int(part) for part in numerics[0])
         return _build(year, month, day, at)
 
     month = next((MONTHS[w] for w in _WORD.findall(without_clock) if w in MONTHS), None)

@@ -33,9 +33,9 @@ def parse_feed(
 ) -> list[Item]:
     """Items of an RSS/Atom document, newest first as the feed orders them."""
     base = url or source.url
-    headers = {"content-location": base}
-    if content_type:
-        headers["content-type"] = content_type
+    # No content-location: feedparser would resolve opaque guids into fake URLs against it.
+    # Links are made absolute here instead.
+    headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
     entries = parsed.entries
     if not entries:
@@ -47,12 +47,12 @@ def parse_feed(
 
 def _raise_unless_empty_feed(parsed: Any, body: bytes) -> None:
     problem = parsed.get("bozo_exception")
+    if not body.strip():
+        raise ParseError("empty response, not a feed")
     if not parsed.version:
         head = body[:512].lstrip().lower()
         if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
             raise ParseError("served an HTML page, not a feed")
-        if not body.strip():
-            raise ParseError("empty response, not a feed")
         raise ParseError(f"not an RSS or Atom feed ({_describe(problem)})")
     if parsed.bozo and not isinstance(problem, _HARMLESS_BOZO):
         raise ParseError(f"broken feed with no readable entries ({_describe(problem)})")

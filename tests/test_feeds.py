@@ -1,0 +1,88 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from scrapers.errors import ParseError
+from scrapers.feeds import parse_feed
+from scrapers.model import Source
+
+SOURCE = Source(id="feed", name="Feed", url="https://example.org/news/feed")
+
+
+def rss(*items: str) -> bytes:
+    body = "".join(f"<item>{i}</item>" for i in items)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{body}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"<!DOCTYPE html><html><body>Access denied</body></html>", "served an HTML page"),
+        (b"<html><head><script>bobcmn</script></head></html>", "served an HTML page"),
+        (b"", "empty response"),
+        (b"   \n", "empty response"),
+        (b"\x00\xff\xfe garbage", "not an RSS or Atom feed"),
+        (b'{"items": []}', "not an RSS or Atom feed"),
+        (b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</ti', "broken feed"),
+    ],
+)
+def test_non_feeds_fail_with_a_reason(body: bytes, reason: str) -> None:
+    with pytest.raises(ParseError, match=reason):
+        parse_feed(body, SOURCE)
+
+
+def test_valid_empty_feed_is_no_items() -> None:
+    assert parse_feed(rss(), SOURCE) == []
+
+
+def test_truncated_feed_keeps_the_entries_it_has() -> None:
+    body = rss("<title>One</title><link>https://example.org/1</link>")[:-30]
+    assert [i.title for i in parse_feed(body, SOURCE)] == ["One"]
+
+
+def test_relative_links_are_made_absolute() -> None:
+    (item,) = parse_feed(rss("<title>A</title><link>/ru/news/7</link>"), SOURCE)
+    assert item.url == "https://example.org/ru/news/7"
+
+
+def test_non_web_links_are_dropped() -> None:
+    (item,) = parse_feed(rss("<title>A</title><link>javascript:alert(1)</link>"), SOURCE)
+    assert item.url is None
+
+
+def test_offsets_are_kept() -> None:
+    (item,) = parse_feed(rss("<title>A</title><pubDate>Fri, 20 Nov 2026 17:30:00 +0300</pubDate>"), SOURCE)
+    assert item.published == datetime(2026, 11, 20, 17, 30, tzinfo=timezone(timedelta(hours=3)))
+    assert item.published is not None and item.published.utcoffset() == timedelta(hours=3)
+
+
+def test_markup_is_stripped_and_entities_decoded() -> None:
+    description = "&lt;p&gt;Talks &amp;laquo;in&amp;raquo;&amp;nbsp;Astana&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;"
+    (item,) = parse_feed(rss(f"<title>Tokayev &amp;amp; Putin</title><description>{description}</description>"), SOURCE)
+    assert item.summary == "Talks «in» Astana"
+    assert item.title == "Tokayev & Putin"
+
+
+def test_atom_content_fills_an_empty_summary() -> None:
+    body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>K</title>
+    <entry><title>Talks</title><id>http://kremlin.ru/events/1</id>
+    <summary type="html"></summary>
+    <content type="html">&lt;p&gt;Vladimir Putin met  Kassym-Jomart Tokayev.&lt;/p&gt;&lt;img src="/a.jpg"&gt;</content>
+    </entry></feed>"""
+    (item,) = parse_feed(body, SOURCE)
+    assert item.summary == "Vladimir Putin met Kassym-Jomart Tokayev."
+    assert "Tokayev" in item.text and item.guid == "http://kremlin.ru/events/1"
+
+
+def test_shared_guids_are_not_trusted_as_identity() -> None:
+    body = rss(
+        "<title>A</title><guid>same</guid><link>https://example.org/a</link>",
+        "<title>B</title><guid>same</guid><link>https://example.org/b</link>",
+        "<title>C</title><guid>unique-3</guid><link>https://example.org/c</link>",
+    )
+    assert [i.guid for i in parse_feed(body, SOURCE)] == [None, None, "unique-3"]
+
+
+def test_untitled_entry_gets_a_title_from_its_text() -> None:
+    (item,) = parse_feed(rss("<description>Statement by the President on the anniversary</description>"), SOURCE)
+    assert item.title == "Statement by the President on the anniversary"
