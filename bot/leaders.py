@@ -33,7 +33,9 @@ LEADERS: tuple[Leader, ...] = (
     Leader("aliyev", "Ilham Aliyev", ("Aliyev", "Алиев", "Әлиев", "Əliyev", "Алієв")),
     Leader("pashinyan", "Nikol Pashinyan", ("Pashinyan", "Pashinian", "Пашинян", "Փաշինյան")),
     Leader("lukashenko", "Alexander Lukashenko", ("Lukashenko", "Лукашенко", "Лукашэнка")),
-    Leader("mirziyoyev", "Shavkat Mirziyoyev", ("Mirziyoyev", "Mirziyoev", "Мирзиёев", "Мірзійоєв")),
+    Leader(
+        "mirziyoyev", "Shavkat Mirziyoyev", ("Mirziyoyev", "Mirziyoev", "Мирзиёев", "Мірзійоєв")
+    ),
     Leader("trump", "Donald Trump", ("Trump", "Трамп")),
     Leader("erdogan", "Recep Tayyip Erdoğan", ("Erdoğan", "Erdogan", "Эрдоган", "Ердоган")),
     Leader("xi", "Xi Jinping", ("Xi Jinping", "Си Цзиньпин", "Сі Цзіньпін", "习近平")),
@@ -44,5 +46,5 @@ LEADERS: tuple[Leader, ...] = (
         "Serdar Berdimuhamedov",
         ("Serdar Berdimuhamedov", "Сердар Бердымухамедов"),
     ),
-    Leader("guterres", "António Guterres", ("Guterres", "Гутерриш", "Гутерреш")),
+    Leader("guterres", "António Guterres", ("Guterres", "Гутерриш", "Гутерреш", "Гутерріш")),
 )

@@ -20,15 +20,59 @@ from scrapers.text import normalize_space
 # Case endings and Kazakh postpositional suffixes, longest first so the regex prefers them.
 _CYRILLIC_ENDINGS = sorted(
     {
-        "а", "у", "ом", "ым", "ім", "им", "е", "і", "ой", "ы", "ых", "ыми", "ові", "еві",
-        "тың", "тің", "дың", "дің", "ның", "нің", "қа", "ке", "ға", "ге", "та", "те", "да",
-        "де", "пен", "бен", "мен", "ты", "ті", "ды", "ді", "ны", "ні", "тан", "тен", "дан",
-        "ден", "нан", "нен", "ға", "ның",
+        "а",
+        "у",
+        "ом",
+        "ым",
+        "ім",
+        "им",
+        "е",
+        "і",
+        "ой",
+        "ы",
+        "ых",
+        "ыми",
+        "ові",
+        "еві",
+        "тың",
+        "тің",
+        "дың",
+        "дің",
+        "ның",
+        "нің",
+        "қа",
+        "ке",
+        "ға",
+        "ге",
+        "та",
+        "те",
+        "да",
+        "де",
+        "пен",
+        "бен",
+        "мен",
+        "ты",
+        "ті",
+        "ды",
+        "ді",
+        "ны",
+        "ні",
+        "тан",
+        "тен",
+        "дан",
+        "ден",
+        "нан",
+        "нен",
+        "ем",
+        "єм",
     },
     key=len,
     reverse=True,
 )
 _ENDINGS = "(?:" + "|".join(_CYRILLIC_ENDINGS) + ")?"
+# Adjectival surnames (Зеленский, Зеленський) decline like adjectives: Зеленського, -ому, -им.
+_ADJECTIVAL_END = re.compile(r"(?:ськ|цьк|ск|цк)ий$", re.IGNORECASE)
+_ADJECTIVAL_ENDINGS = "(?:ий|ого|ому|им|ім|ом)"
 _CYRILLIC_CONSONANT_END = re.compile(r"[бвгджзйклмнпрстфхцчшщғқңһ]$", re.IGNORECASE)
 _HAS_WORD_BREAKS = re.compile(r"[A-Za-z\u00C0-\u024F\u0370-\u052F\u0530-\u058F]")
 
@@ -93,7 +137,9 @@ def _fold(text: str) -> str:
 def _alias_pattern(alias: str) -> str:
     words = alias.split()
     core = r"\s+".join(re.escape(w) for w in words)
-    if _CYRILLIC_CONSONANT_END.search(alias):
+    if _ADJECTIVAL_END.search(alias):
+        core = core[: -len("ий")] + _ADJECTIVAL_ENDINGS
+    elif _CYRILLIC_CONSONANT_END.search(alias):
         core += _ENDINGS
     if not _HAS_WORD_BREAKS.search(alias):
         return core  # Chinese and other scripts written without spaces

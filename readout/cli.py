@@ -42,16 +42,25 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="readout", description="Watch official press releases for leaders.")
-    parser.add_argument("--config", metavar="PATH", help="TOML config (else $READOUT_CONFIG, "
-                        "else ./readout.toml, else embedded defaults)")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="TOML config (else $READOUT_CONFIG, else ./readout.toml, else embedded defaults)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     parser.add_argument("--version", action="version", version=f"readout {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                     parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     commands.add_parser("run", help="run the service: scheduler, scrapers, delivery")
     poll = commands.add_parser("poll", help="poll sources once, store new items, exit")
-    poll.add_argument("--source", action="append", metavar="ID", default=[],
-                      help="poll only this source (repeatable; default: all enabled)")
+    poll.add_argument(
+        "--source",
+        action="append",
+        metavar="ID",
+        default=[],
+        help="poll only this source (repeatable; default: all enabled)",
+    )
     poll.add_argument("--json", action="store_true", help="print each new item as a JSON line")
     check = commands.add_parser("check", help="fetch and parse one source; store nothing")
     check.add_argument("id", metavar="ID")
@@ -107,22 +116,33 @@ def _known_source(config: Config, source_id: str) -> Source:
     return source
 
 
-def _check(config: Config, source_id: str, url: str | None, file: Path | None, as_json: bool) -> int:
+def _check(
+    config: Config, source_id: str, url: str | None, file: Path | None, as_json: bool
+) -> int:
     source = _known_source(config, source_id)
     matcher = Matcher(config.leaders)
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise UsageError(f"--url {url!r} is not an http(s) URL")
+    body = None
+    if file is not None:
+        try:
+            body = file.read_bytes()
+        except OSError as error:
+            raise UsageError(f"--file {file}: {error.strerror or error}") from None
     try:
-        if file is not None:
-            try:
-                body = file.read_bytes()
-            except OSError as error:
-                raise UsageError(f"--file {file}: {error.strerror or error}") from None
+        if body is not None:
             items = read_items(body, source, matcher, url=url or source.url)
         else:
             items = asyncio.run(_fetch_and_read(config, source, matcher, url))
     except SourceError as error:
         print(f"{source.id}: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as error:  # a parser bug on hostile input: one line, not a traceback
+        logging.getLogger(__name__).debug("check %s failed", source.id, exc_info=True)
+        print(
+            f"{source.id}: internal error while reading: {type(error).__name__}: {error}",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     _print_items(items, as_json, sys.stdout)
     if not as_json:
@@ -136,7 +156,11 @@ async def _fetch_and_read(
     async with Fetcher(config.settings.http.policy()) as fetcher:
         fetched = await fetcher.fetch(source, url=url)
     return await asyncio.to_thread(
-        read_items, fetched.body, source, matcher, url=fetched.url,
+        read_items,
+        fetched.body,
+        source,
+        matcher,
+        url=fetched.url,
         content_type=fetched.content_type,
     )
 
@@ -189,8 +213,14 @@ def _list_sources(config: Config, as_json: bool) -> int:
     for s in config.sources:
         interval = s.interval or default
         if as_json:
-            row = {"id": s.id, "name": s.name, "kind": s.kind, "url": s.url,
-                   "enabled": s.enabled, "interval": interval}
+            row = {
+                "id": s.id,
+                "name": s.name,
+                "kind": s.kind,
+                "url": s.url,
+                "enabled": s.enabled,
+                "interval": interval,
+            }
             print(json.dumps(row, ensure_ascii=False))
         else:
             state = "on " if s.enabled else "off"
@@ -210,8 +240,9 @@ def _list_leaders(config: Config, as_json: bool) -> int:
 
 def _configure_logging(verbosity: int) -> None:
     level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
     # httpx logs every request URL at INFO; Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     logging.getLogger("httpcore").setLevel(max(level, logging.WARNING))

@@ -33,7 +33,7 @@ from scrapers.fetch import DEFAULT_USER_AGENT, FetchPolicy
 from scrapers.model import Selectors, Source
 from scrapers.urls import is_web_url
 
-TOKEN_ENV = "READOUT_TELEGRAM_TOKEN"
+TOKEN_ENV = "READOUT_TELEGRAM_TOKEN"  # noqa: S105 - the variable's name, not a secret
 CONFIG_ENV = "READOUT_CONFIG"
 DEFAULT_CONFIG_FILE = "readout.toml"
 
@@ -292,9 +292,7 @@ def merge_sources(entries: tuple[SourceEntry, ...], catalog_enabled: bool) -> tu
     """Built-ins overridden field by field by entries with their id, then new sources."""
     builtin = {s.id: s for s in CATALOG}
     mentioned = {e.id for e in entries}
-    merged: dict[str, Source] = {
-        s.id: s for s in CATALOG if catalog_enabled or s.id in mentioned
-    }
+    merged: dict[str, Source] = {s.id: s for s in CATALOG if catalog_enabled or s.id in mentioned}
     for index, entry in enumerate(entries):
         where = f"sources[{index}]"
         if entry.id in merged and entry.id not in builtin:
@@ -325,7 +323,7 @@ def _override(base: Source, entry: SourceEntry, where: str) -> Source:
         else:
             raise ConfigError(f"{where}.selectors: a new HTML source needs item and title")
     if source.kind == "html" and source.selectors is None:
-        raise ConfigError(f"{where}.selectors: required for kind = \"html\"")
+        raise ConfigError(f'{where}.selectors: required for kind = "html"')
     return source
 
 

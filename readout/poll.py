@@ -79,19 +79,27 @@ async def poll_source(
         body_hash = hashlib.sha256(fetched.body).hexdigest() if not fetched.not_modified else None
         if fetched.not_modified or body_hash == state.body_hash:
             store.record_success(
-                source.id, etag=fetched.etag, last_modified=fetched.last_modified,
+                source.id,
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
                 body_hash=state.body_hash,
             )
             return SourceOutcome(source, unchanged=True)
         items = await asyncio.to_thread(
-            read_items, fetched.body, source, matcher,
-            url=fetched.url, content_type=fetched.content_type,
+            read_items,
+            fetched.body,
+            source,
+            matcher,
+            url=fetched.url,
+            content_type=fetched.content_type,
         )
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll
         log.debug("source %s: unexpected error", source.id, exc_info=True)
-        return _failed(store, source, f"internal error while reading: {type(error).__name__}: {error}")
+        return _failed(
+            store, source, f"internal error while reading: {type(error).__name__}: {error}"
+        )
     saved = store.save_items(source.id, items)
     store.record_success(
         source.id, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=body_hash

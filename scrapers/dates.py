@@ -11,7 +11,7 @@ placed in the source's timezone.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timezone, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
@@ -24,8 +24,17 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     6: ("june", "jun", "июнь", "июня", "червень", "червня", "маусым", "iyun"),
     7: ("july", "jul", "июль", "июля", "липень", "липня", "шілде", "iyul"),
     8: ("august", "aug", "август", "августа", "серпень", "серпня", "тамыз", "avqust"),
-    9: ("september", "sep", "sept", "сентябрь", "сентября", "вересень", "вересня",
-        "қыркүйек", "sentyabr"),
+    9: (
+        "september",
+        "sep",
+        "sept",
+        "сентябрь",
+        "сентября",
+        "вересень",
+        "вересня",
+        "қыркүйек",
+        "sentyabr",
+    ),
     10: ("october", "oct", "октябрь", "октября", "жовтень", "жовтня", "қазан", "oktyabr"),
     11: ("november", "nov", "ноябрь", "ноября", "листопад", "листопада", "қараша", "noyabr"),
     12: ("december", "dec", "декабрь", "декабря", "грудень", "грудня", "желтоқсан", "dekabr"),
@@ -41,10 +50,10 @@ _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 
 def zone(name: str) -> tzinfo:
     """The tzinfo for an IANA name; UTC is spelt out so it needs no tz database."""
-    return timezone.utc if name.upper() == "UTC" else ZoneInfo(name)
+    return UTC if name.upper() == "UTC" else ZoneInfo(name)
 
 
-def parse_date(text: str | None, tz: tzinfo = timezone.utc) -> datetime | None:
+def parse_date(text: str | None, tz: tzinfo = UTC) -> datetime | None:
     """Read any date form a source prints; naive dates are placed in ``tz``.
 
     Returns None when no complete date (day, month, year) can be found: a wrong date is
@@ -89,8 +98,8 @@ def _human_date(text: str) -> datetime | None:
     without_clock = _CLOCK.sub(" ", rest) if clock else rest
 
     if numerics:
-        day, month, year = (int(part) for part in numerics[0])
-        return _build(year, month, day, at)
+        day, month_number, year = (int(part) for part in numerics[0])
+        return _build(year, month_number, day, at)
 
     month = next((MONTHS[w] for w in _WORD.findall(without_clock) if w in MONTHS), None)
     if month is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import io
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
@@ -127,7 +127,7 @@ def _published(entry: Any) -> datetime | None:
         parsed = entry.get(f"{field}_parsed")
         if parsed:
             try:
-                return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+                return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
             except (OverflowError, ValueError, OSError):
                 continue
     return None

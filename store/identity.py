@@ -14,8 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from scrapers.urls import is_web_url
 
 _TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga",
-     "ref_src"}
+    {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_ga", "ref_src"}
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -32,7 +31,9 @@ def canonical_url(url: str) -> str:
     host = (parts.hostname or "").lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port if parts.port not in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else None
+    port = (
+        parts.port if parts.port not in (None, _DEFAULT_PORTS.get(parts.scheme.lower())) else None
+    )
     netloc = f"{host}:{port}" if port else host
     path = parts.path.rstrip("/") or ""
     query = urlencode(

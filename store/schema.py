@@ -17,45 +17,75 @@ class SchemaError(Exception):
 
 
 def _v1_core(db: sqlite_utils.Database) -> None:
-    db["sources"].create(
-        {"id": str, "name": str, "url": str, "kind": str, "origin": str, "definition": str,
-         "added_at": str},
+    db.table("sources").create(
+        {
+            "id": str,
+            "name": str,
+            "url": str,
+            "kind": str,
+            "origin": str,
+            "definition": str,
+            "added_at": str,
+        },
         pk="id",
         not_null={"name", "url", "kind", "origin", "added_at"},
     )
-    db["source_state"].create(
-        {"source_id": str, "etag": str, "last_modified": str, "body_hash": str,
-         "last_attempt": str, "last_success": str, "last_error": str,
-         "consecutive_failures": int, "failing_since": str, "baselined_at": str},
+    db.table("source_state").create(
+        {
+            "source_id": str,
+            "etag": str,
+            "last_modified": str,
+            "body_hash": str,
+            "last_attempt": str,
+            "last_success": str,
+            "last_error": str,
+            "consecutive_failures": int,
+            "failing_since": str,
+            "baselined_at": str,
+        },
         pk="source_id",
         foreign_keys=[("source_id", "sources", "id")],
         defaults={"consecutive_failures": 0},
         not_null={"consecutive_failures"},
     )
-    db["items"].create(
-        {"id": int, "key": str, "source_id": str, "guid": str, "url": str, "title": str,
-         "summary": str, "text": str, "published": str, "published_ts": float,
-         "first_seen": str, "last_seen": str, "updated_at": str, "content_hash": str,
-         "revision": int, "is_baseline": int},
+    db.table("items").create(
+        {
+            "id": int,
+            "key": str,
+            "source_id": str,
+            "guid": str,
+            "url": str,
+            "title": str,
+            "summary": str,
+            "text": str,
+            "published": str,
+            "published_ts": float,
+            "first_seen": str,
+            "last_seen": str,
+            "updated_at": str,
+            "content_hash": str,
+            "revision": int,
+            "is_baseline": int,
+        },
         pk="id",
         foreign_keys=[("source_id", "sources", "id")],
         not_null={"key", "source_id", "title", "first_seen", "last_seen", "content_hash"},
         defaults={"revision": 0, "is_baseline": 0, "summary": "", "text": ""},
     )
-    db["items"].create_index(["key"], unique=True)
-    db["items"].create_index(["source_id", "first_seen"])
-    db["items"].create_index(["published_ts"])
-    db["item_leaders"].create(
+    db.table("items").create_index(["key"], unique=True)
+    db.table("items").create_index(["source_id", "first_seen"])
+    db.table("items").create_index(["published_ts"])
+    db.table("item_leaders").create(
         {"item_id": int, "leader_id": str, "alias": str},
         pk=("item_id", "leader_id"),
         foreign_keys=[("item_id", "items", "id")],
     )
-    db["item_leaders"].create_index(["leader_id"])
+    db.table("item_leaders").create_index(["leader_id"])
 
 
 def _v2_search(db: sqlite_utils.Database) -> None:
     """Full-text search over titles and leads, for /search and /recent."""
-    db["items"].enable_fts(["title", "summary"], create_triggers=True, tokenize="unicode61")
+    db.table("items").enable_fts(["title", "summary"], create_triggers=True, tokenize="unicode61")
 
 
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_core, _v2_search)
@@ -64,7 +94,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def migrate(db: sqlite_utils.Database) -> int:
     """Apply the migrations ``db`` has not seen; returns how many ran."""
-    current = db.execute("PRAGMA user_version").fetchone()[0]
+    current: int = db.execute("PRAGMA user_version").fetchone()[0]
     if current > SCHEMA_VERSION:
         raise SchemaError(
             f"database schema version {current} is newer than this Readout's "

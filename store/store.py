@@ -64,6 +64,9 @@ class Store:
         self.db = sqlite_utils.Database(path)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
+        # WAL with synchronous=NORMAL survives a crash of the process intact; only a power
+        # loss can drop the last commits, which the next poll fetches again.
+        self.db.execute("PRAGMA synchronous = NORMAL")
         if str(path) != ":memory:":
             self.db.enable_wal()
         migrate(self.db)
@@ -91,19 +94,29 @@ class Store:
                 definition = _definition(source)
                 existing = self._row("sources", source.id)
                 if existing is None:
-                    self.db["sources"].insert(
-                        {"id": source.id, "name": source.name, "url": source.url,
-                         "kind": source.kind, "origin": origin, "definition": definition,
-                         "added_at": now}
+                    self.db.table("sources").insert(
+                        {
+                            "id": source.id,
+                            "name": source.name,
+                            "url": source.url,
+                            "kind": source.kind,
+                            "origin": origin,
+                            "definition": definition,
+                            "added_at": now,
+                        }
                     )
                     continue
-                self.db["sources"].update(
+                self.db.table("sources").update(
                     source.id,
-                    {"name": source.name, "url": source.url, "kind": source.kind,
-                     "definition": definition},
+                    {
+                        "name": source.name,
+                        "url": source.url,
+                        "kind": source.kind,
+                        "definition": definition,
+                    },
                 )
                 if existing["definition"] != definition and self._row("source_state", source.id):
-                    self.db["source_state"].update(
+                    self.db.table("source_state").update(
                         source.id, {"etag": None, "last_modified": None, "body_hash": None}
                     )
 
@@ -123,8 +136,14 @@ class Store:
         moment = _iso(at or utc_now())
         self._upsert_state(
             source_id,
-            etag=etag, last_modified=last_modified, body_hash=body_hash, last_attempt=moment,
-            last_success=moment, last_error=None, consecutive_failures=0, failing_since=None,
+            etag=etag,
+            last_modified=last_modified,
+            body_hash=body_hash,
+            last_attempt=moment,
+            last_success=moment,
+            last_error=None,
+            consecutive_failures=0,
+            failing_since=None,
         )
 
     def record_failure(self, source_id: str, error: str, at: datetime | None = None) -> FetchState:
@@ -141,7 +160,7 @@ class Store:
         return self.fetch_state(source_id)
 
     def _upsert_state(self, source_id: str, **values: Any) -> None:
-        self.db["source_state"].upsert({"source_id": source_id, **values}, pk="source_id")
+        self.db.table("source_state").upsert({"source_id": source_id, **values}, pk="source_id")
 
     # -- items ---------------------------------------------------------------------------
 
@@ -186,17 +205,28 @@ class Store:
             "content_hash": content_hash,
         }
         if row is None:
-            item_id = self.db["items"].insert(
-                {"key": key, "source_id": item.source, "first_seen": moment,
-                 "updated_at": moment, "is_baseline": int(baseline), **fields}
-            ).last_pk
+            item_id = (
+                self.db.table("items")
+                .insert(
+                    {
+                        "key": key,
+                        "source_id": item.source,
+                        "first_seen": moment,
+                        "updated_at": moment,
+                        "is_baseline": int(baseline),
+                        **fields,
+                    }
+                )
+                .last_pk
+            )
+            assert isinstance(item_id, int)
             self._link_leaders(item_id, item.leaders)
             return "new"
         item_id, old_hash, revision = row
         if old_hash == content_hash:
-            self.db["items"].update(item_id, {"last_seen": moment})
+            self.db.table("items").update(item_id, {"last_seen": moment})
             return "unchanged"
-        self.db["items"].update(
+        self.db.table("items").update(
             item_id, {**fields, "updated_at": moment, "revision": revision + 1}
         )
         self._link_leaders(item_id, item.leaders)
@@ -205,7 +235,7 @@ class Store:
     def _link_leaders(self, item_id: int, leaders: Sequence[str]) -> None:
         self.db.execute("DELETE FROM item_leaders WHERE item_id = ?", [item_id])
         if leaders:
-            self.db["item_leaders"].insert_all(
+            self.db.table("item_leaders").insert_all(
                 {"item_id": item_id, "leader_id": leader} for leader in leaders
             )
 
@@ -231,7 +261,7 @@ class Store:
 
     def _row(self, table: str, pk: str) -> dict[str, Any] | None:
         try:
-            return dict(self.db[table].get(pk))
+            return dict(self.db.table(table).get(pk))
         except sqlite_utils.db.NotFoundError:
             return None
 

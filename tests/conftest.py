@@ -57,7 +57,12 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: f
     full_env.update(env or {})
     done = subprocess.run(
         [sys.executable, "-m", "readout", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     return Run(done.returncode, done.stdout, done.stderr)
 

@@ -66,7 +66,10 @@ class FixtureSite:
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     self._send(304, b"", None, route)
                     return
-                if route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified:
+                if (
+                    route.last_modified
+                    and self.headers.get("If-Modified-Since") == route.last_modified
+                ):
                     self._send(304, b"", None, route)
                     return
                 if route.chunks is not None:
@@ -87,7 +90,9 @@ class FixtureSite:
                 for name, value in route.headers.items():
                     self.send_header(name, value)
 
-            def _send(self, status: int, body: bytes, ctype: str | None, route: Route | None = None) -> None:
+            def _send(
+                self, status: int, body: bytes, ctype: str | None, route: Route | None = None
+            ) -> None:
                 self.send_response(status)
                 if ctype:
                     self.send_header("Content-Type", ctype)

@@ -12,8 +12,18 @@ def config(raw: dict, env: dict | None = None):  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("5m", 300), ("1h", 3600), ("1h30m", 5400), ("2s", 2), (45, 45),
-     ("120", 120), (0.5, 0.5), ("250ms", 0.25), ("1d", 86400)],
+    [
+        ("90s", 90),
+        ("5m", 300),
+        ("1h", 3600),
+        ("1h30m", 5400),
+        ("2s", 2),
+        (45, 45),
+        ("120", 120),
+        (0.5, 0.5),
+        ("250ms", 0.25),
+        ("1d", 86400),
+    ],
 )
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == seconds
@@ -38,8 +48,10 @@ def test_embedded_defaults() -> None:
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        ({"scheduler": {"interval": "5x"}},
-         "scheduler.interval: '5x' is not a duration (use e.g. 90s, 5m, 1h or seconds)"),
+        (
+            {"scheduler": {"interval": "5x"}},
+            "scheduler.interval: '5x' is not a duration (use e.g. 90s, 5m, 1h or seconds)",
+        ),
         ({"scheduler": {"intervl": "5m"}}, "scheduler.intervl: unknown key"),
         ({"colour": "blue"}, "colour: unknown key"),
         ({"scheduler": {"failures_before_alert": 0}}, "scheduler.failures_before_alert: "),
@@ -55,15 +67,31 @@ def test_embedded_defaults() -> None:
         ({"sources": [{"url": "http://x.org"}]}, "sources[0].id: required"),
         ({"sources": [{"id": "kremlin-en", "interval": "soon"}]}, "sources[0].interval: 'soon'"),
         ({"sources": [{"id": "x", "url": "http://x.org", "kind": "pdf"}]}, "sources[0].kind: "),
-        ({"sources": [{"id": "x", "url": "http://x.org", "kind": "html"}]},
-         "sources[0].selectors: required for kind = \"html\""),
-        ({"sources": [{"id": "x", "url": "http://x.org", "kind": "html",
-                       "selectors": {"item": "div[", "title": "h3"}}]},
-         "sources[0].selectors.item: 'div[' is not a CSS selector"),
-        ({"sources": [{"id": "x", "url": "http://x.org", "timezone": "Mars/Base"}]},
-         "sources[0].timezone: 'Mars/Base' is not an IANA timezone"),
-        ({"sources": [{"id": "x", "url": "http://x.org"}, {"id": "x", "url": "http://y.org"}]},
-         "sources[1].id: 'x' is given twice"),
+        (
+            {"sources": [{"id": "x", "url": "http://x.org", "kind": "html"}]},
+            'sources[0].selectors: required for kind = "html"',
+        ),
+        (
+            {
+                "sources": [
+                    {
+                        "id": "x",
+                        "url": "http://x.org",
+                        "kind": "html",
+                        "selectors": {"item": "div[", "title": "h3"},
+                    }
+                ]
+            },
+            "sources[0].selectors.item: 'div[' is not a CSS selector",
+        ),
+        (
+            {"sources": [{"id": "x", "url": "http://x.org", "timezone": "Mars/Base"}]},
+            "sources[0].timezone: 'Mars/Base' is not an IANA timezone",
+        ),
+        (
+            {"sources": [{"id": "x", "url": "http://x.org"}, {"id": "x", "url": "http://y.org"}]},
+            "sources[1].id: 'x' is given twice",
+        ),
         ({"leaders": [{"id": "nobody"}]}, "leaders[0].name: required for a new leader"),
     ],
 )
@@ -75,8 +103,13 @@ def test_bad_config_names_the_key(raw: dict, message: str) -> None:
 
 
 def test_builtin_source_override_keeps_its_parser() -> None:
-    cfg = config({"sources": [{"id": "akorda-ru", "url": "http://mirror.example/ru/events",
-                               "interval": "2m"}]})
+    cfg = config(
+        {
+            "sources": [
+                {"id": "akorda-ru", "url": "http://mirror.example/ru/events", "interval": "2m"}
+            ]
+        }
+    )
     akorda = cfg.source("akorda-ru")
     assert akorda is not None and akorda.url == "http://mirror.example/ru/events"
     assert akorda.interval == 120 and akorda.kind == "html"
@@ -91,17 +124,31 @@ def test_selector_override_changes_only_the_given_selector() -> None:
 
 
 def test_new_html_source_from_selectors() -> None:
-    cfg = config({"sources": [{"id": "pm-kz", "url": "https://primeminister.kz/ru/news",
-                               "kind": "html", "timezone": "Asia/Almaty",
-                               "selectors": {"item": ".main__article", "title": "h3 a"}}]})
+    cfg = config(
+        {
+            "sources": [
+                {
+                    "id": "pm-kz",
+                    "url": "https://primeminister.kz/ru/news",
+                    "kind": "html",
+                    "timezone": "Asia/Almaty",
+                    "selectors": {"item": ".main__article", "title": "h3 a"},
+                }
+            ]
+        }
+    )
     source = cfg.source("pm-kz")
     assert source is not None and source.selectors is not None
     assert source.selectors.title == "h3 a" and source.name == "pm-kz"
 
 
 def test_catalog_off_keeps_only_mentioned_builtins() -> None:
-    cfg = config({"catalog": {"enabled": False},
-                  "sources": [{"id": "kremlin-en"}, {"id": "mine", "url": "http://x.org/f"}]})
+    cfg = config(
+        {
+            "catalog": {"enabled": False},
+            "sources": [{"id": "kremlin-en"}, {"id": "mine", "url": "http://x.org/f"}],
+        }
+    )
     assert [s.id for s in cfg.sources] == ["kremlin-en", "mine"]
 
 
@@ -111,8 +158,14 @@ def test_disabled_source_is_listed_but_marked() -> None:
 
 
 def test_leader_entries_extend_builtins_and_add_new() -> None:
-    cfg = config({"leaders": [{"id": "tokayev", "aliases": ["Тоқаев Қ.", "Tokayev"]},
-                              {"id": "macron", "name": "Emmanuel Macron", "aliases": ["Macron"]}]})
+    cfg = config(
+        {
+            "leaders": [
+                {"id": "tokayev", "aliases": ["Тоқаев Қ.", "Tokayev"]},
+                {"id": "macron", "name": "Emmanuel Macron", "aliases": ["Macron"]},
+            ]
+        }
+    )
     leaders = {leader.id: leader for leader in cfg.leaders}
     assert leaders["tokayev"].aliases.count("Tokayev") == 1
     assert "Тоқаев Қ." in leaders["tokayev"].aliases

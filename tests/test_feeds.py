@@ -11,7 +11,8 @@ SOURCE = Source(id="feed", name="Feed", url="https://example.org/news/feed")
 
 def rss(*items: str) -> bytes:
     body = "".join(f"<item>{i}</item>" for i in items)
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{body}</channel></rss>'.encode()
+    channel = f"<channel><title>T</title>{body}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
 
 
 @pytest.mark.parametrize(
@@ -51,14 +52,22 @@ def test_non_web_links_are_dropped() -> None:
 
 
 def test_offsets_are_kept() -> None:
-    (item,) = parse_feed(rss("<title>A</title><pubDate>Fri, 20 Nov 2026 17:30:00 +0300</pubDate>"), SOURCE)
+    (item,) = parse_feed(
+        rss("<title>A</title><pubDate>Fri, 20 Nov 2026 17:30:00 +0300</pubDate>"), SOURCE
+    )
     assert item.published == datetime(2026, 11, 20, 17, 30, tzinfo=timezone(timedelta(hours=3)))
     assert item.published is not None and item.published.utcoffset() == timedelta(hours=3)
 
 
 def test_markup_is_stripped_and_entities_decoded() -> None:
-    description = "&lt;p&gt;Talks &amp;laquo;in&amp;raquo;&amp;nbsp;Astana&lt;/p&gt;&lt;script&gt;x()&lt;/script&gt;"
-    (item,) = parse_feed(rss(f"<title>Tokayev &amp;amp; Putin</title><description>{description}</description>"), SOURCE)
+    description = (
+        "&lt;p&gt;Talks &amp;laquo;in&amp;raquo;&amp;nbsp;Astana&lt;/p&gt;"
+        "&lt;script&gt;x()&lt;/script&gt;"
+    )
+    (item,) = parse_feed(
+        rss(f"<title>Tokayev &amp;amp; Putin</title><description>{description}</description>"),
+        SOURCE,
+    )
     assert item.summary == "Talks «in» Astana"
     assert item.title == "Tokayev & Putin"
 
@@ -67,7 +76,8 @@ def test_atom_content_fills_an_empty_summary() -> None:
     body = b"""<feed xmlns="http://www.w3.org/2005/Atom"><title>K</title>
     <entry><title>Talks</title><id>http://kremlin.ru/events/1</id>
     <summary type="html"></summary>
-    <content type="html">&lt;p&gt;Vladimir Putin met  Kassym-Jomart Tokayev.&lt;/p&gt;&lt;img src="/a.jpg"&gt;</content>
+    <content type="html">&lt;p&gt;Vladimir Putin met  Kassym-Jomart Tokayev.&lt;/p&gt;
+    &lt;img src="/a.jpg"&gt;</content>
     </entry></feed>"""
     (item,) = parse_feed(body, SOURCE)
     assert item.summary == "Vladimir Putin met Kassym-Jomart Tokayev."
@@ -84,5 +94,7 @@ def test_shared_guids_are_not_trusted_as_identity() -> None:
 
 
 def test_untitled_entry_gets_a_title_from_its_text() -> None:
-    (item,) = parse_feed(rss("<description>Statement by the President on the anniversary</description>"), SOURCE)
+    (item,) = parse_feed(
+        rss("<description>Statement by the President on the anniversary</description>"), SOURCE
+    )
     assert item.title == "Statement by the President on the anniversary"

@@ -61,7 +61,7 @@ async def test_error_status_is_a_fetch_error(site: FixtureSite, status: int, rea
 
 async def test_slow_server_times_out(site: FixtureSite) -> None:
     url = site.add("/slow", "<rss/>", delay=30)
-    with pytest.raises(FetchError, match="timed out after 0.3s"):
+    with pytest.raises(FetchError, match=r"timed out after 0\.3s"):
         await fetch(url, FetchPolicy(timeout=0.3, allow_private_addresses=True))
 
 
@@ -127,11 +127,21 @@ async def test_connection_refused_is_a_fetch_error() -> None:
 @pytest.mark.parametrize(
     ("address", "public"),
     [
-        ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.10", False),
-        ("172.16.5.4", False), ("169.254.169.254", False), ("100.64.0.1", False),
-        ("0.0.0.0", False), ("::1", False), ("fe80::1", False), ("fd00::1", False),
-        ("::ffff:127.0.0.1", False), ("224.0.0.1", False),
-        ("8.8.8.8", True), ("95.173.136.70", True), ("2a00:1450:4001::1", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("192.168.0.10", False),
+        ("172.16.5.4", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("224.0.0.1", False),
+        ("8.8.8.8", True),
+        ("95.173.136.70", True),
+        ("2a00:1450:4001::1", True),
     ],
 )
 def test_address_classification(address: str, public: bool) -> None:
@@ -149,7 +159,9 @@ async def test_private_address_is_refused(site: FixtureSite, host: str) -> None:
 
 async def test_private_literal_is_refused_even_behind_a_proxy() -> None:
     with pytest.raises(PrivateAddressError):
-        await fetch("http://169.254.169.254/latest", FetchPolicy(), proxy="http://proxy.invalid:3128")
+        await fetch(
+            "http://169.254.169.254/latest", FetchPolicy(), proxy="http://proxy.invalid:3128"
+        )
 
 
 @pytest.fixture

@@ -24,8 +24,12 @@ def atom(*entries: tuple[int, str]) -> str:
 
 
 def config(tmp_path: Path, sources: dict[str, str], extra: str = "") -> Path:
-    lines = ['[catalog]\nenabled = false\n', '[http]\nallow_private_addresses = true\ntimeout = "1s"\n',
-             f'[store]\npath = "{tmp_path / "readout.db"}"\n', extra]
+    lines = [
+        "[catalog]\nenabled = false\n",
+        '[http]\nallow_private_addresses = true\ntimeout = "1s"\n',
+        f'[store]\npath = "{tmp_path / "readout.db"}"\n',
+        extra,
+    ]
     for source_id, url in sources.items():
         lines.append(f'[[sources]]\nid = "{source_id}"\nurl = "{url}"\n')
     path = tmp_path / "readout.toml"
@@ -49,9 +53,11 @@ def test_first_poll_is_baseline_then_only_new_items_print(
     assert first.code == 0, first.err
     assert [i["title"] for i in json_lines(first.out)] == ["Meeting with Tokayev", "Address"]
     assert json_lines(first.out)[0] == {
-        "source": "kremlin-en", "title": "Meeting with Tokayev",
+        "source": "kremlin-en",
+        "title": "Meeting with Tokayev",
         "url": "http://en.kremlin.ru/events/president/news/1",
-        "published": "2026-11-21T12:00:00+03:00", "summary": "Meeting with Tokayev.",
+        "published": "2026-11-21T12:00:00+03:00",
+        "summary": "Meeting with Tokayev.",
         "leaders": ["tokayev"],
     }
     assert "2 new (2 baseline)" in first.err
@@ -60,8 +66,15 @@ def test_first_poll_is_baseline_then_only_new_items_print(
     assert unchanged.out == "" and "0 new, 0 updated" in unchanged.err
     assert site.hits("/feed")[-1].headers.get("If-None-Match") == '"v1"'
 
-    site.add("/feed", atom((3, "Telephone conversation with Putin"), (1, "Meeting with Tokayev"),
-                           (2, "Address (corrected)")), etag='"v2"')
+    site.add(
+        "/feed",
+        atom(
+            (3, "Telephone conversation with Putin"),
+            (1, "Meeting with Tokayev"),
+            (2, "Address (corrected)"),
+        ),
+        etag='"v2"',
+    )
     later = cli("--config", str(cfg), "poll", "--json")
     assert [i["title"] for i in json_lines(later.out)] == ["Telephone conversation with Putin"]
     assert "1 new, 1 updated" in later.err
@@ -97,18 +110,18 @@ def hostile(site: FixtureSite) -> dict[str, str]:
         "good": site.add("/good", atom((1, "Fine item"))),
         "slow": site.add("/slow", atom((1, "Late")), delay=30),
         "error": site.add("/error", "boom", status=500),
-        "html": site.add("/html", "<!doctype html><html><body>Blocked</body></html>",
-                         content_type="text/html"),
+        "html": site.add(
+            "/html", "<!doctype html><html><body>Blocked</body></html>", content_type="text/html"
+        ),
         "loop": site.add("/loop", status=302, headers={"Location": "/loop"}),
         "huge": site.add("/huge", chunks=endless),
-        "bomb": site.add("/bomb", gzip.compress(b" " * 50_000_000),
-                         headers={"Content-Encoding": "gzip"}),
+        "bomb": site.add(
+            "/bomb", gzip.compress(b" " * 50_000_000), headers={"Content-Encoding": "gzip"}
+        ),
     }
 
 
-def test_broken_sources_fail_alone(
-    hostile: dict[str, str], cli: Cli, tmp_path: Path
-) -> None:
+def test_broken_sources_fail_alone(hostile: dict[str, str], cli: Cli, tmp_path: Path) -> None:
     cfg = config(tmp_path, hostile)
     run = cli("--config", str(cfg), "poll")
     assert run.code == 1
@@ -143,8 +156,13 @@ def test_failures_accumulate_and_recover(site: FixtureSite, cli: Cli, tmp_path: 
 
 
 def test_poll_only_named_sources(site: FixtureSite, cli: Cli, tmp_path: Path) -> None:
-    cfg = config(tmp_path, {"kremlin-en": site.add("/a", atom((1, "A"))),
-                            "kremlin-ru": site.add("/b", atom((2, "B")))})
+    cfg = config(
+        tmp_path,
+        {
+            "kremlin-en": site.add("/a", atom((1, "A"))),
+            "kremlin-ru": site.add("/b", atom((2, "B"))),
+        },
+    )
     run = cli("--config", str(cfg), "poll", "--source", "kremlin-ru", "--json")
     assert [i["source"] for i in json_lines(run.out)] == ["kremlin-ru"]
     assert site.hits("/a") == []
@@ -194,7 +212,9 @@ def test_check_of_a_broken_source_is_one_line_and_exit_1(
         (["poll", "--bogus"], "unrecognized arguments"),
     ],
 )
-def test_bad_arguments_exit_2_in_one_line(cli: Cli, tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_arguments_exit_2_in_one_line(
+    cli: Cli, tmp_path: Path, args: list[str], message: str
+) -> None:
     run = cli(*args)
     assert run.code == 2
     assert message in run.err and len(run.err.strip().splitlines()) == 1

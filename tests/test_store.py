@@ -136,11 +136,27 @@ def test_older_schema_is_migrated_keeping_its_items(tmp_path: Path) -> None:
     old = sqlite_utils.Database(path)
     MIGRATIONS[0](old)
     old.execute("PRAGMA user_version = 1")
-    old["sources"].insert({"id": "s", "name": "S", "url": "http://x.org", "kind": "rss",
-                           "origin": "config", "added_at": "2026-01-01"})
-    old["items"].insert({"key": "url:http://x.org/1", "source_id": "s", "title": "Putin visits",
-                         "summary": "Old lead", "first_seen": "t", "last_seen": "t",
-                         "content_hash": "h"})
+    old["sources"].insert(
+        {
+            "id": "s",
+            "name": "S",
+            "url": "http://x.org",
+            "kind": "rss",
+            "origin": "config",
+            "added_at": "2026-01-01",
+        }
+    )
+    old["items"].insert(
+        {
+            "key": "url:http://x.org/1",
+            "source_id": "s",
+            "title": "Putin visits",
+            "summary": "Old lead",
+            "first_seen": "t",
+            "last_seen": "t",
+            "content_hash": "h",
+        }
+    )
     old.conn.commit()
     old.close()
     with Store(path) as store:
