@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"readout: config: {error}", file=sys.stderr)
         return EXIT_USAGE
     except SchemaError as error:
+        print(f"readout: store: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except (sqlite3.Error, OSError) as error:
         print(f"readout: store: {error}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:

@@ -18,12 +18,10 @@ import feedparser
 
 from scrapers.dates import parse_date
 from scrapers.errors import ParseError
-from scrapers.model import Item, Source
+from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Source
 from scrapers.text import normalize_space, plain_text, shorten
 from scrapers.urls import absolute_url
 
-SUMMARY_CHARS = 500
-TEXT_CHARS = 100_000
 # Exceptions feedparser raises for feeds it could still read completely.
 _HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
@@ -82,7 +80,8 @@ def _item(entry: Any, source: Source, base: str, trusted_ids: frozenset[str]) ->
     ).strip()
     if content == summary:
         content = ""
-    title = _text_of(entry, "title") or shorten(summary or content, 120) or "(untitled)"
+    title = shorten(_text_of(entry, "title") or shorten(summary or content, 120), TITLE_CHARS)
+    title = title or "(untitled)"
     guid = str(entry.get("id", "")).strip() or None
     return Item(
         source=source.id,

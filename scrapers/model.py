@@ -8,6 +8,11 @@ from typing import Literal
 
 SourceKind = Literal["rss", "html"]
 
+# How much of an item is kept: enough for any real press release, bounded for hostile ones.
+TITLE_CHARS = 500
+SUMMARY_CHARS = 500
+TEXT_CHARS = 100_000
+
 
 @dataclass(frozen=True)
 class Selectors:

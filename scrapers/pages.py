@@ -14,11 +14,9 @@ from bs4 import BeautifulSoup, Tag
 
 from scrapers.dates import parse_date, zone
 from scrapers.errors import ParseError
-from scrapers.model import Item, Selectors, Source
+from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Selectors, Source
 from scrapers.text import plain_text, shorten
 from scrapers.urls import absolute_url
-
-SUMMARY_CHARS = 500
 
 
 def parse_page(body: bytes, source: Source, *, url: str | None = None) -> list[Item]:
@@ -56,7 +54,7 @@ def _item(card: Tag, selectors: Selectors, source: Source, base: str) -> Item | 
     title_el = card.select_one(selectors.title)
     if title_el is None:
         return None
-    title = plain_text(title_el.get_text(" "))
+    title = shorten(plain_text(title_el.get_text(" ")), TITLE_CHARS)
     link_el = _link_element(card, title_el, selectors)
     url = absolute_url(base, str(link_el.get("href"))) if link_el is not None else None
     if not title or url is None:
@@ -68,7 +66,7 @@ def _item(card: Tag, selectors: Selectors, source: Source, base: str) -> Item | 
         url=url,
         published=_date(card, selectors.date, source),
         summary=shorten(summary, SUMMARY_CHARS),
-        text=" ".join(p for p in (title, summary) if p),
+        text=shorten(" ".join(p for p in (title, summary) if p), TEXT_CHARS),
     )
 
 

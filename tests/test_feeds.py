@@ -98,3 +98,10 @@ def test_untitled_entry_gets_a_title_from_its_text() -> None:
         rss("<description>Statement by the President on the anniversary</description>"), SOURCE
     )
     assert item.title == "Statement by the President on the anniversary"
+
+
+def test_hostile_sizes_are_bounded() -> None:
+    (item,) = parse_feed(
+        rss(f"<title>{'Putin ' * 50_000}</title><description>{'x' * 300_000}</description>"), SOURCE
+    )
+    assert len(item.title) <= 500 and len(item.summary) <= 500 and len(item.text) <= 100_000

@@ -199,3 +199,10 @@ async def test_verification_can_be_turned_off_per_source(
 ) -> None:
     served, _ = tls_site
     assert (await fetch(served.url("/feed"), verify_tls=False)).body == b"<rss/>"
+
+
+async def test_proxy_is_used_for_the_source(site: FixtureSite) -> None:
+    site.add("http://feeds.example/feed", "<rss>via proxy</rss>")
+    fetched = await fetch("http://feeds.example/feed", proxy=site.base)
+    assert fetched.body == b"<rss>via proxy</rss>"
+    assert site.requests[0].path == "http://feeds.example/feed"

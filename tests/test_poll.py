@@ -238,3 +238,12 @@ def test_sources_and_leaders_list_ids(cli: Cli) -> None:
     assert {"kremlin-en", "akorda-kz", "whitehouse"} <= {s["id"] for s in sources}
     leaders = cli("leaders").out
     assert "putin" in leaders and "Тоқаев" in leaders
+
+
+def test_unusable_store_is_one_line_and_exit_1(cli: Cli, tmp_path: Path) -> None:
+    (tmp_path / "occupied").mkdir()
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(f'[store]\npath = "{tmp_path / "occupied"}"\n')
+    run = cli("--config", str(cfg), "poll", "--source", "kremlin-en")
+    assert run.code == 1
+    assert run.err.startswith("readout: store: ") and len(run.err.strip().splitlines()) == 1
