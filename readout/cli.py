@@ -20,7 +20,7 @@ from typing import NoReturn, TextIO
 from bot.matching import Matcher
 from readout import __version__
 from readout.config import Config, ConfigError, load_config
-from readout.poll import PollReport, poll_sources, read_items
+from readout.poll import PollReport, poll_sources, read_fetched, read_items
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
@@ -159,14 +159,7 @@ async def _fetch_and_read(
 ) -> list[Item]:
     async with Fetcher(config.settings.http.policy()) as fetcher:
         fetched = await fetcher.fetch(source, url=url)
-    return await asyncio.to_thread(
-        read_items,
-        fetched.body,
-        source,
-        matcher,
-        url=fetched.url,
-        content_type=fetched.content_type,
-    )
+    return await read_fetched(fetched, source, matcher)
 
 
 def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:

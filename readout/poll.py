@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from bot.matching import Matcher
 from scrapers.errors import SourceError
-from scrapers.fetch import Fetcher, Validators
+from scrapers.fetch import Fetched, Fetcher, Validators
 from scrapers.model import Item, Source
 from scrapers.parsers import parse
 from store.store import Store
@@ -70,6 +70,18 @@ def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | Non
     return match_items(parse(body, source, **where), matcher)
 
 
+async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> list[Item]:
+    """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it."""
+    return await asyncio.to_thread(
+        read_items,
+        fetched.body,
+        source,
+        matcher,
+        url=fetched.url,
+        content_type=fetched.content_type,
+    )
+
+
 async def poll_source(
     source: Source, fetcher: Fetcher, store: Store, matcher: Matcher
 ) -> SourceOutcome:
@@ -85,14 +97,7 @@ async def poll_source(
                 body_hash=state.body_hash,
             )
             return SourceOutcome(source, unchanged=True)
-        items = await asyncio.to_thread(
-            read_items,
-            fetched.body,
-            source,
-            matcher,
-            url=fetched.url,
-            content_type=fetched.content_type,
-        )
+        items = await read_fetched(fetched, source, matcher)
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll
