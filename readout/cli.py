@@ -20,6 +20,7 @@ from typing import NoReturn, TextIO
 from bot.matching import Matcher
 from readout import __version__
 from readout.config import Config, ConfigError, load_config
+from readout.logs import configure_logging, redact
 from readout.poll import PollReport, poll_sources, read_fetched, read_items
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
@@ -79,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        _configure_logging(args.verbose)
+        configure_logging(args.verbose)
         config = load_config(args.config)
+        redact(config.token)
         return _dispatch(args, config)
     except UsageError as error:
         print(f"readout: {error}", file=sys.stderr)
@@ -233,13 +235,3 @@ def _list_leaders(config: Config, as_json: bool) -> int:
         else:
             print(f"{leader.id:<16} {leader.name:<26} {', '.join(leader.aliases)}")
     return EXIT_OK
-
-
-def _configure_logging(verbosity: int) -> None:
-    level = logging.WARNING if verbosity == 0 else logging.INFO if verbosity == 1 else logging.DEBUG
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs every request URL at INFO; Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
-    logging.getLogger("httpcore").setLevel(max(level, logging.WARNING))

@@ -122,6 +122,7 @@ class TelegramSettings(_Section):
     token: SecretStr = SecretStr("")
     admins: tuple[int, ...] = ()
     api_base_url: WebUrl = "https://api.telegram.org/bot"
+    link_previews: bool = False
 
 
 class StoreSettings(_Section):

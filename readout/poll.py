@@ -19,7 +19,7 @@ from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators
 from scrapers.model import Item, Source
 from scrapers.parsers import parse
-from store.store import Store
+from store.store import Router, Store
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class SourceOutcome:
     parsed: int = 0
     unchanged: bool = False
     baseline: bool = False
+    queued: int = 0
     error: str | None = None
 
     @property
@@ -83,7 +84,11 @@ async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> li
 
 
 async def poll_source(
-    source: Source, fetcher: Fetcher, store: Store, matcher: Matcher
+    source: Source,
+    fetcher: Fetcher,
+    store: Store,
+    matcher: Matcher,
+    route: Router | None = None,
 ) -> SourceOutcome:
     state = store.fetch_state(source.id)
     try:
@@ -105,12 +110,17 @@ async def poll_source(
         return _failed(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
-    saved = store.save_items(source.id, items)
+    saved = store.save_items(source.id, items, route=route)
     store.record_success(
         source.id, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=body_hash
     )
     return SourceOutcome(
-        source, new=saved.new, updated=saved.updated, parsed=len(items), baseline=saved.baseline
+        source,
+        new=saved.new,
+        updated=saved.updated,
+        parsed=len(items),
+        baseline=saved.baseline,
+        queued=saved.queued,
     )
 
 

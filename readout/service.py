@@ -1,23 +1,30 @@
-"""``readout run``: the long-lived process that polls every source on its own schedule.
+"""``readout run``: the long-lived process that polls sources and delivers alerts.
 
 One APScheduler job per enabled source, so a slow or failing source never delays the
 others; a failing source's job is moved further out after each failure (readout.schedule)
-and back to its interval on success. New items that are not a source's baseline become
-alerts. Telegram delivery is not part of this slice yet: alerts go to the terminal, and
-start-up says so.
+and back to its interval on success. With a Telegram token, new items are routed to
+subscribed chats through the durable outbox and the bot answers chat commands; without
+one, alerts are printed to the terminal, and start-up says which it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import Update
+from telegram.ext import Application
 
+from bot.application import build_application
+from bot.commands import Readout, bot_commands
 from bot.matching import Matcher
+from bot.routing import route
+from bot.sender import Sender
 from readout.config import Config
 from readout.poll import SourceOutcome, poll_source
 from readout.schedule import jitter, poll_delay
@@ -27,10 +34,12 @@ from store.store import Store
 
 log = logging.getLogger(__name__)
 START_STAGGER_SECONDS = 2.0
+STOP_GRACE_SECONDS = 8.0
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 def run_service(config: Config) -> int:
-    """Run until SIGTERM or SIGINT; 0 on a clean stop."""
+    """Run until SIGTERM or SIGINT; 0 on a clean stop. A second signal exits at once."""
     return asyncio.run(Service(config).run())
 
 
@@ -40,28 +49,89 @@ class Service:
         self.sources = [s for s in config.sources if s.enabled]
         self.matcher = Matcher(config.leaders)
         self.stopping = asyncio.Event()
+        self.sender: Sender | None = None
 
     async def run(self) -> int:
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(signum, self.stopping.set)
-        self._announce()
+        self._install_signals()
         with Store(self.config.settings.store.path) as store:
             store.sync_sources(self.sources)
             async with Fetcher(self.config.settings.http.policy()) as fetcher:
+                application = self._application(store) if self.config.token else None
+                self._announce(telegram=application is not None)
                 scheduler = AsyncIOScheduler(timezone=UTC)
                 self._schedule(scheduler, store, fetcher)
-                scheduler.start()
-                await self.stopping.wait()
-                print("readout: stopping", file=sys.stderr, flush=True)
-                scheduler.shutdown(wait=False)
+                if application is None:
+                    scheduler.start()
+                    await self.stopping.wait()
+                    scheduler.shutdown(wait=False)
+                else:
+                    await self._run_with_telegram(application, scheduler, store)
+        print("readout: stopped", file=sys.stderr, flush=True)
         return 0
 
-    def _announce(self) -> None:
-        where = "no Telegram token" if not self.config.token else "Telegram delivery not built yet"
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+
+        def first_signal() -> None:
+            if self.stopping.is_set():
+                raise SystemExit(1)
+            print("readout: stopping", file=sys.stderr, flush=True)
+            self.stopping.set()
+
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, first_signal)
+
+    def _application(self, store: Store) -> Application:  # type: ignore[type-arg]
+        readout = Readout(
+            store=store,
+            leaders=lambda: self.config.leaders,
+            sources=lambda: self.sources,
+        )
+        telegram = self.config.settings.telegram
+        application = build_application(
+            self.config.token, telegram.api_base_url, readout, telegram.link_previews
+        )
+        names = {leader.id: leader.name for leader in self.config.leaders}
+        self.sender = Sender(
+            store,
+            application.bot,
+            leader_names=lambda: names,
+            highlight=lambda text: [(m.start, m.end) for m in self.matcher.matches(text)],
+            link_previews=telegram.link_previews,
+        )
+        readout.on_subscribed = self.sender.wake
+        return application
+
+    async def _run_with_telegram(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        scheduler: AsyncIOScheduler,
+        store: Store,
+    ) -> None:
+        assert self.sender is not None
+        async with application:
+            await application.bot.set_my_commands(bot_commands())
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            scheduler.start()
+            sending = asyncio.create_task(self.sender.run(self.stopping))
+            await self.stopping.wait()
+            scheduler.shutdown(wait=False)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sending, STOP_GRACE_SECONDS)
+            await application.updater.stop()
+            await application.stop()
+
+    def _announce(self, telegram: bool) -> None:
+        where = (
+            "alerts go to Telegram chats"
+            if telegram
+            else "no Telegram token: alerts are printed here"
+        )
         print(
             f"readout: watching {len(self.sources)} sources with {len(self.config.leaders)} "
-            f"leaders ({self.config.origin}); {where}: alerts are printed here",
+            f"leaders ({self.config.origin}); {where}",
             file=sys.stderr,
             flush=True,
         )
@@ -91,18 +161,25 @@ class Service:
     async def _poll(
         self, scheduler: AsyncIOScheduler, source: Source, store: Store, fetcher: Fetcher
     ) -> None:
-        outcome = await poll_source(source, fetcher, store, self.matcher)
+        router = route if self.sender is not None else None
+        outcome = await poll_source(source, fetcher, store, self.matcher, router)
         failures = store.fetch_state(source.id).consecutive_failures
-        interval = self._interval(source)
-        delay = poll_delay(interval, failures)
+        delay = poll_delay(self._interval(source), failures)
         if not outcome.ok:
             log.warning("%s failed (%d in a row): %s", source.id, failures, outcome.error)
-        scheduler.reschedule_job(source.id, trigger="interval", seconds=delay, jitter=jitter(delay))
-        self._alert(outcome)
+        if not self.stopping.is_set():
+            scheduler.reschedule_job(
+                source.id, trigger="interval", seconds=delay, jitter=jitter(delay)
+            )
+        self._announce_items(outcome)
 
-    def _alert(self, outcome: SourceOutcome) -> None:
+    def _announce_items(self, outcome: SourceOutcome) -> None:
         if outcome.baseline:
             log.info("%s: %d items stored as baseline", outcome.source.id, len(outcome.new))
+            return
+        if self.sender is not None:
+            if outcome.queued or outcome.updated:
+                self.sender.wake()
             return
         for item in outcome.new:
             print(render_console_alert(item, outcome.source), flush=True)

@@ -88,7 +88,80 @@ def _v2_search(db: sqlite_utils.Database) -> None:
     db.table("items").enable_fts(["title", "summary"], create_triggers=True, tokenize="unicode61")
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_core, _v2_search)
+def _v3_delivery(db: sqlite_utils.Database) -> None:
+    """Chats, their subscriptions, and the outbox of alerts owed to them.
+
+    ``thread_id`` 0 means "no forum topic": SQLite treats NULLs as distinct in UNIQUE
+    constraints, and the uniqueness of (item, chat, topic) is what stops double alerts.
+    """
+    db.table("chats").create(
+        {
+            "chat_id": int,
+            "type": str,
+            "title": str,
+            "status": str,
+            "status_reason": str,
+            "created_at": str,
+        },
+        pk="chat_id",
+        not_null={"type", "status", "created_at"},
+        defaults={"status": "active"},
+    )
+    db.table("subscriptions").create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "kind": str,
+            "target": str,
+            "created_at": str,
+            "created_by": int,
+        },
+        pk="id",
+        foreign_keys=[("chat_id", "chats", "chat_id")],
+        not_null={"chat_id", "thread_id", "kind", "target", "created_at"},
+        defaults={"thread_id": 0},
+    )
+    db.table("subscriptions").create_index(["chat_id", "thread_id", "kind", "target"], unique=True)
+    db.table("subscriptions").create_index(["kind", "target"])
+    db.table("deliveries").create(
+        {
+            "id": int,
+            "item_id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "message_id": int,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+            "edit_pending": int,
+        },
+        pk="id",
+        foreign_keys=[("item_id", "items", "id")],
+        not_null={
+            "item_id",
+            "chat_id",
+            "thread_id",
+            "status",
+            "attempts",
+            "created_at",
+            "edit_pending",
+        },
+        defaults={"thread_id": 0, "status": "pending", "attempts": 0, "edit_pending": 0},
+    )
+    db.table("deliveries").create_index(["item_id", "chat_id", "thread_id"], unique=True)
+    db.table("deliveries").create_index(["status", "next_attempt_at"])
+    db.table("items").add_column("tags", str)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
+    _v1_core,
+    _v2_search,
+    _v3_delivery,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +19,12 @@ import sqlite_utils
 
 from scrapers.model import Item, Source
 from store.identity import item_key
+from store.outbox import Outbox
 from store.schema import migrate
+from store.subscriptions import Subscription, Subscriptions, Target
+
+Router = Callable[[Item, Sequence[Subscription]], Iterable[Target]]
+"""Who is owed an alert for a new item, given every active subscription (bot.routing)."""
 
 
 def utc_now() -> datetime:
@@ -53,6 +58,16 @@ class SaveResult:
     new: list[Item] = field(default_factory=list)
     updated: list[Item] = field(default_factory=list)
     baseline: bool = False
+    queued: int = 0
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """An item as kept, with what an alert about it needs besides the item itself."""
+
+    id: int
+    item: Item
+    source_name: str
 
 
 class Store:
@@ -70,6 +85,8 @@ class Store:
         if str(path) != ":memory:":
             self.db.enable_wal()
         migrate(self.db)
+        self.subscriptions = Subscriptions(self.db)
+        self.outbox = Outbox(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -165,30 +182,46 @@ class Store:
     # -- items ---------------------------------------------------------------------------
 
     def save_items(
-        self, source_id: str, items: Sequence[Item], at: datetime | None = None
+        self,
+        source_id: str,
+        items: Sequence[Item],
+        at: datetime | None = None,
+        route: Router | None = None,
     ) -> SaveResult:
-        """Store a source's current items; the first batch with any item is its baseline."""
+        """Store a source's current items and owe their alerts, in one transaction.
+
+        The first batch with any item is the source's baseline and owes nothing. After
+        that, ``route`` decides who is owed each new item; an edited item marks the alerts
+        already sent for it to be edited in place.
+        """
         moment = _iso(at or utc_now())
         new: list[Item] = []
         updated: list[Item] = []
+        queued = 0
         with self.db.atomic():
             baseline = bool(items) and self.fetch_state(source_id).baselined_at is None
             if baseline:
                 self._upsert_state(source_id, baselined_at=moment)
+            subscriptions: list[Subscription] | None = None
             seen: set[str] = set()
             for item in items:
                 key = _key(item)
                 if key in seen:
                     continue
                 seen.add(key)
-                outcome = self._save_item(key, item, moment, baseline)
+                outcome, item_id = self._save_item(key, item, moment, baseline)
                 if outcome == "new":
                     new.append(item)
+                    if route is not None and not baseline:
+                        if subscriptions is None:
+                            subscriptions = self.subscriptions.active()
+                        queued += self.outbox.enqueue(item_id, route(item, subscriptions))
                 elif outcome == "updated":
                     updated.append(item)
-        return SaveResult(new=new, updated=updated, baseline=baseline)
+                    self.outbox.mark_edited(item_id)
+        return SaveResult(new=new, updated=updated, baseline=baseline, queued=queued)
 
-    def _save_item(self, key: str, item: Item, moment: str, baseline: bool) -> str:
+    def _save_item(self, key: str, item: Item, moment: str, baseline: bool) -> tuple[str, int]:
         content_hash = _content_hash(item)
         row = self.db.execute(
             "SELECT id, content_hash, revision FROM items WHERE key = ?", [key]
@@ -221,16 +254,16 @@ class Store:
             )
             assert isinstance(item_id, int)
             self._link_leaders(item_id, item.leaders)
-            return "new"
+            return "new", item_id
         item_id, old_hash, revision = row
         if old_hash == content_hash:
             self.db.table("items").update(item_id, {"last_seen": moment})
-            return "unchanged"
+            return "unchanged", item_id
         self.db.table("items").update(
             item_id, {**fields, "updated_at": moment, "revision": revision + 1}
         )
         self._link_leaders(item_id, item.leaders)
-        return "updated"
+        return "updated", item_id
 
     def _link_leaders(self, item_id: int, leaders: Sequence[str]) -> None:
         self.db.execute("DELETE FROM item_leaders WHERE item_id = ?", [item_id])
@@ -258,6 +291,48 @@ class Store:
             row["leaders"] = sorted(row["leaders"].split(",")) if row["leaders"] else []
             result.append(row)
         return result
+
+    def stored_item(self, item_id: int) -> StoredItem | None:
+        found = self._stored_items("WHERE i.id = ?", [item_id], 1)
+        return found[0] if found else None
+
+    def recent(self, leader: str | None = None, limit: int = 5) -> list[StoredItem]:
+        """The newest items, optionally only those mentioning ``leader``."""
+        if leader is None:
+            return self._stored_items("", [], limit)
+        return self._stored_items(
+            "WHERE i.id IN (SELECT item_id FROM item_leaders WHERE leader_id = ?)",
+            [leader],
+            limit,
+        )
+
+    def _stored_items(self, where: str, params: list[Any], limit: int) -> list[StoredItem]:
+        rows = self.db.execute(
+            f"""
+            SELECT i.id, i.source_id, i.title, i.url, i.guid, i.published, i.summary, i.text,
+                   s.name, (SELECT group_concat(leader_id) FROM item_leaders l
+                            WHERE l.item_id = i.id) AS leaders
+            FROM items i JOIN sources s ON s.id = i.source_id
+            {where}
+            ORDER BY coalesce(i.published_ts, 0) DESC, i.id DESC LIMIT ?
+            """,  # noqa: S608 - ``where`` is one of the fixed clauses above
+            [*params, limit],
+        )
+        found = []
+        for row in rows.fetchall():
+            item_id, source, title, url, guid, published, summary, text, name, leaders = row
+            item = Item(
+                source=source,
+                title=title,
+                url=url,
+                guid=guid,
+                published=datetime.fromisoformat(published) if published else None,
+                summary=summary or "",
+                text=text or "",
+                leaders=tuple(leaders.split(",")) if leaders else (),
+            )
+            found.append(StoredItem(item_id, item, name))
+        return found
 
     def _row(self, table: str, pk: str) -> dict[str, Any] | None:
         try:

@@ -1,0 +1,391 @@
+"""The chat commands everyone can use: one small handler per command (SPEC.md).
+
+Handlers read what they need from a ``Readout`` object in ``bot_data``: the store, the
+current leaders and sources, and the sender to wake. In groups only the group's
+administrators may change its subscriptions; a subscription made inside a forum topic
+belongs to that topic.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.leaders import Leader
+from bot.resolve import Choice, resolve
+from bot.routing import normalize_keyword
+from scrapers.model import Source
+from store.store import Store
+from store.subscriptions import Target
+
+KEYWORD_MIN, KEYWORD_MAX = 2, 100
+RECENT_COUNT = 5
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("subscribe", "Follow a leader or source: /subscribe putin"),
+    ("unsubscribe", "Stop following a leader or source"),
+    ("keyword", "Follow a keyword: /keyword sanctions"),
+    ("unkeyword", "Stop following a keyword"),
+    ("subscriptions", "What this chat follows"),
+    ("leaders", "The watched leaders, with buttons to follow them"),
+    ("sources", "The sources Readout reads"),
+    ("recent", "The latest items: /recent [leader]"),
+    ("help", "How Readout works"),
+)
+
+HELP = (
+    "<b>Readout</b> sends official statements by heads of state as they are published.\n\n"
+    "/subscribe <i>leader or source</i> — follow (by id or any name: putin, Путин, kremlin-en)\n"
+    "/unsubscribe <i>leader or source</i> — stop following\n"
+    "/keyword <i>text</i> · /unkeyword <i>text</i> — follow free-text keywords\n"
+    "/subscriptions — what this chat follows\n"
+    "/leaders — watched leaders, with one-tap buttons\n"
+    "/sources — the sources read\n"
+    "/recent [<i>leader</i>] — the latest items\n\n"
+    "Each item is sent once per chat, with the leaders it mentions. In groups, only "
+    "administrators can change subscriptions. In a forum, subscriptions belong to the topic "
+    "they were made in."
+)
+
+
+@dataclass
+class Readout:
+    """What the handlers share, kept in ``application.bot_data["readout"]``."""
+
+    store: Store
+    leaders: Callable[[], Sequence[Leader]]
+    sources: Callable[[], Sequence[Source]]
+    on_subscribed: Callable[[], None] = lambda: None
+
+
+def register(application: Application, readout: Readout) -> None:  # type: ignore[type-arg]
+    """Every user-facing handler, in one place."""
+    application.bot_data["readout"] = readout
+    handlers = {
+        "start": start,
+        "help": help_command,
+        "subscribe": subscribe,
+        "unsubscribe": unsubscribe,
+        "keyword": keyword,
+        "unkeyword": unkeyword,
+        "subscriptions": subscriptions,
+        "leaders": leaders,
+        "sources": sources,
+        "recent": recent,
+    }
+    for name, callback in handlers.items():
+        application.add_handler(CommandHandler(name, callback))
+    application.add_handler(CallbackQueryHandler(toggle_button, pattern=r"^toggle:"))
+    application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
+
+
+def bot_commands() -> list[BotCommand]:
+    return [BotCommand(name, text) for name, text in COMMANDS]
+
+
+def _readout(context: ContextTypes.DEFAULT_TYPE) -> Readout:
+    value = context.bot_data["readout"]
+    assert isinstance(value, Readout)
+    return value
+
+
+def _target(message: Message) -> Target:
+    thread = message.message_thread_id if message.is_topic_message else None
+    return Target(message.chat_id, thread or 0)
+
+
+async def _reply(update: Update, text: str, **options: object) -> None:
+    message = update.effective_message
+    if message is not None:
+        await message.reply_text(text, parse_mode=ParseMode.HTML, **options)  # type: ignore[arg-type]
+
+
+def _seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Readout:
+    """Record the chat; a chat that talks to us again receives alerts again."""
+    readout = _readout(context)
+    chat = update.effective_chat
+    if chat is not None:
+        store = readout.store.subscriptions
+        store.ensure_chat(chat.id, chat.type, chat.title or chat.full_name)
+        if store.chat_status(chat.id) == "paused":
+            store.resume_chat(chat.id)
+    return readout
+
+
+async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Private chats always; groups only for their administrators."""
+    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
+    if chat is None or chat.type == ChatType.PRIVATE:
+        return True
+    if message is not None and message.sender_chat is not None:
+        return message.sender_chat.id == chat.id  # an anonymous administrator
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError:
+        return False
+    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _seen(update, context)
+    await _reply(update, HELP)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _reply(update, HELP)
+
+
+def _argument(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return " ".join(context.args or []).strip()
+
+
+def _describe(choice: Choice) -> str:
+    return f"{html.escape(choice.label)} (<code>{html.escape(choice.id)}</code>)"
+
+
+async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str) -> Choice | None:
+    readout = _readout(context)
+    wanted = _argument(context)
+    if not wanted:
+        await _reply(update, f"Usage: /{verb} <i>leader or source</i>, e.g. /{verb} putin")
+        return None
+    found = resolve(wanted, readout.leaders(), readout.sources())
+    if found.choice is not None:
+        return found.choice
+    shown = html.escape(wanted)
+    if found.candidates:
+        options = "\n".join(f"• {_describe(c)}" for c in found.candidates)
+        await _reply(update, f"“{shown}” could mean several things. Did you mean:\n{options}")
+    else:
+        await _reply(update, f"No leader or source is called “{shown}”. See /leaders and /sources.")
+    return None
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    readout = _seen(update, context)
+    message = update.effective_message
+    if message is None:
+        return
+    if not await _may_change(update, context):
+        await _reply(update, "Only this group's administrators can change its subscriptions.")
+        return
+    choice = await _choose(update, context, "subscribe")
+    if choice is None:
+        return
+    user = update.effective_user
+    added = readout.store.subscriptions.add(
+        _target(message), choice.kind, choice.id, user.id if user else None
+    )
+    readout.on_subscribed()
+    verb = "Subscribed to" if added else "Already subscribed to"
+    await _reply(update, f"{verb} {_describe(choice)}.")
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    readout = _seen(update, context)
+    message = update.effective_message
+    if message is None:
+        return
+    if not await _may_change(update, context):
+        await _reply(update, "Only this group's administrators can change its subscriptions.")
+        return
+    choice = await _choose(update, context, "unsubscribe")
+    if choice is None:
+        return
+    removed = readout.store.subscriptions.remove(_target(message), choice.kind, choice.id)
+    verb = "Unsubscribed from" if removed else "This chat was not subscribed to"
+    await _reply(update, f"{verb} {_describe(choice)}.")
+
+
+async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, add: bool) -> None:
+    readout = _seen(update, context)
+    message = update.effective_message
+    if message is None:
+        return
+    if not await _may_change(update, context):
+        await _reply(update, "Only this group's administrators can change its subscriptions.")
+        return
+    verb = "keyword" if add else "unkeyword"
+    text = normalize_keyword(_argument(context))
+    if not KEYWORD_MIN <= len(text) <= KEYWORD_MAX:
+        await _reply(
+            update,
+            f"Usage: /{verb} <i>text</i> ({KEYWORD_MIN}–{KEYWORD_MAX} characters), "
+            f"e.g. /{verb} sanctions",
+        )
+        return
+    store = readout.store.subscriptions
+    shown = f"<code>{html.escape(text)}</code>"
+    if add:
+        user = update.effective_user
+        done = store.add(_target(message), "keyword", text, user.id if user else None)
+        await _reply(update, f"{'Following' if done else 'Already following'} keyword {shown}.")
+    else:
+        done = store.remove(_target(message), "keyword", text)
+        await _reply(update, f"{'Stopped following' if done else 'Not following'} keyword {shown}.")
+
+
+async def keyword(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _keyword_change(update, context, add=True)
+
+
+async def unkeyword(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _keyword_change(update, context, add=False)
+
+
+async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    readout = _seen(update, context)
+    message = update.effective_message
+    if message is None:
+        return
+    mine = readout.store.subscriptions.of(_target(message))
+    if not mine:
+        await _reply(update, "This chat follows nothing yet. Try /subscribe putin or /leaders.")
+        return
+    leaders = {leader.id: leader.name for leader in readout.leaders()}
+    sources_by_id = {source.id: source.name for source in readout.sources()}
+    lines = ["<b>This chat follows:</b>"]
+    for sub in mine:
+        if sub.kind == "keyword":
+            lines.append(f"• keyword <code>{html.escape(sub.target)}</code>")
+            continue
+        names = leaders if sub.kind == "leader" else sources_by_id
+        label = names.get(sub.target, sub.target)
+        lines.append(f"• {sub.kind} {_describe(Choice(sub.kind, sub.target, label))}")
+    await _reply(update, "\n".join(lines))
+
+
+def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
+    followed = {s.target for s in readout.store.subscriptions.of(target) if s.kind == "leader"}
+    buttons = [
+        InlineKeyboardButton(
+            ("✓ " if leader.id in followed else "") + leader.name,
+            callback_data=f"toggle:leader:{leader.id}",
+        )
+        for leader in readout.leaders()
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    readout = _seen(update, context)
+    message = update.effective_message
+    if message is None:
+        return
+    lines = ["<b>Watched leaders</b> (tap to follow or unfollow):"]
+    lines += [
+        f"• {html.escape(leader.name)} — <code>{html.escape(leader.id)}</code>"
+        for leader in readout.leaders()
+    ]
+    await _reply(update, "\n".join(lines), reply_markup=_leader_keyboard(readout, _target(message)))
+
+
+async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    readout = _seen(update, context)
+    if query is None or not isinstance(query.message, Message) or query.data is None:
+        return
+    if not await _may_change(update, context):
+        await query.answer("Only this group's administrators can change its subscriptions.")
+        return
+    _, kind, leader_id = query.data.split(":", 2)
+    known = {leader.id: leader.name for leader in readout.leaders()}
+    if kind != "leader" or leader_id not in known:
+        await query.answer("That leader is no longer watched.")
+        return
+    target = _target(query.message)
+    store = readout.store.subscriptions
+    user_id = update.effective_user.id if update.effective_user else None
+    if store.remove(target, "leader", leader_id):
+        note = f"Unsubscribed from {known[leader_id]}"
+    else:
+        store.add(target, "leader", leader_id, user_id)
+        readout.on_subscribed()
+        note = f"Subscribed to {known[leader_id]}"
+    await query.answer(note)
+    await query.edit_message_reply_markup(_leader_keyboard(readout, target))
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    readout = _seen(update, context)
+    lines = ["<b>Sources</b>:"]
+    lines += [
+        f"• {html.escape(source.name)} — <code>{html.escape(source.id)}</code>"
+        for source in readout.sources()
+        if source.enabled
+    ]
+    await _reply(update, "\n".join(lines))
+
+
+async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    readout = _seen(update, context)
+    wanted = _argument(context)
+    leader_id = None
+    if wanted:
+        found = resolve(wanted, readout.leaders(), [])
+        if found.choice is None:
+            await _reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
+            return
+        leader_id = found.choice.id
+    items = readout.store.recent(leader_id, RECENT_COUNT)
+    if not items:
+        await _reply(update, "Nothing stored yet.")
+        return
+    lines = []
+    for stored in items:
+        item = stored.item
+        when = item.published.strftime("%Y-%m-%d %H:%M") if item.published else "undated"
+        title = html.escape(item.title)
+        linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
+        lines.append(f"• {when} · {html.escape(stored.source_name)}\n  {linked}")
+    await _reply(update, "\n".join(lines), link_preview_options=NO_PREVIEW)
+
+
+async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The bot was blocked, kicked or re-added: pause or resume that chat's alerts."""
+    change = update.my_chat_member
+    if change is None:
+        return
+    store = _readout(context).store
+    chat = change.chat
+    status = change.new_chat_member.status
+    if status in (ChatMember.BANNED, ChatMember.LEFT):
+        store.subscriptions.ensure_chat(chat.id, chat.type, chat.title or chat.full_name)
+        store.subscriptions.pause_chat(chat.id, f"bot {status}")
+        store.outbox.skip_chat(chat.id, f"chat paused: bot {status}")
+    elif status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR):
+        store.subscriptions.ensure_chat(chat.id, chat.type, chat.title or chat.full_name)
+        store.subscriptions.resume_chat(chat.id)
+
+
+async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup: its subscriptions follow it to the new id."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        _readout(context).store.subscriptions.move_chat(message.chat_id, message.migrate_to_chat_id)

@@ -1,0 +1,43 @@
+"""Who is owed an alert for an item: every chat subscribed to a leader it mentions, its
+source, or a keyword it contains, once per chat and topic however many of those match."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from scrapers.model import Item
+from scrapers.text import normalize_space
+from store.subscriptions import Subscription, Target
+
+
+def route(item: Item, subscriptions: Sequence[Subscription]) -> set[Target]:
+    leaders = set(item.leaders)
+    keywords = frozenset(s.target for s in subscriptions if s.kind == "keyword")
+    found = keywords_in(item.text or item.title, keywords) if keywords else set()
+    return {
+        s.destination
+        for s in subscriptions
+        if (s.kind == "leader" and s.target in leaders)
+        or (s.kind == "source" and s.target == item.source)
+        or (s.kind == "keyword" and s.target in found)
+    }
+
+
+def normalize_keyword(text: str) -> str:
+    """The stored form of a keyword: what two spellings of the same keyword share."""
+    return normalize_space(text).casefold()
+
+
+def keywords_in(text: str, keywords: frozenset[str]) -> set[str]:
+    """The keywords ``text`` contains as whole words, case-insensitively."""
+    pattern = _keyword_pattern(keywords)
+    return {m.group().casefold() for m in pattern.finditer(normalize_space(text))} & keywords
+
+
+@lru_cache(maxsize=32)
+def _keyword_pattern(keywords: frozenset[str]) -> re.Pattern[str]:
+    alternatives = sorted(keywords, key=len, reverse=True)
+    body = "|".join(r"\s+".join(map(re.escape, k.split())) for k in alternatives)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)

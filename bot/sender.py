@@ -1,0 +1,217 @@
+"""Draining the outbox into Telegram, within its limits, without losing or repeating alerts.
+
+Each delivery ends in exactly one of: sent (message id kept), retried later (flood
+control, 5xx, network), moved (the group became a supergroup), its chat paused (the bot
+was blocked or kicked), resent as plain text (Telegram rejected the HTML), or failed for
+good with the reason recorded (anything else Telegram calls a bad request). Nothing is
+retried in a tight loop: retries are scheduled in the store, so they survive restarts.
+
+Delivery is at least once. A crash after Telegram accepted a message but before the store
+recorded it resends that one message on restart; since each chat's deliveries are sent one
+at a time, that is at most one duplicate per chat. A send that times out is ambiguous in
+the same way and is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.alerts import Highlighter, render_alert, render_plain
+from store.outbox import Delivery
+from store.store import Store, StoredItem
+
+log = logging.getLogger(__name__)
+
+PER_CHAT_INTERVAL = 1.0  # Telegram: about one message per second to the same chat
+RETRY_BASE_SECONDS = 5.0
+RETRY_CAP_SECONDS = 900.0
+IDLE_CHECK_SECONDS = 30.0
+BATCH = 500
+MAX_ROUNDS = 50
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Sender:
+    """Sends what the outbox owes; ``wake()`` after enqueueing so it starts at once."""
+
+    def __init__(
+        self,
+        store: Store,
+        bot: Bot,
+        leader_names: Callable[[], Mapping[str, str]],
+        highlight: Highlighter,
+        link_previews: bool = False,
+        concurrency: int = 16,
+    ) -> None:
+        self.store = store
+        self.bot = bot
+        self.leader_names = leader_names
+        self.highlight = highlight
+        self.previews = LinkPreviewOptions(is_disabled=not link_previews)
+        self._wake = asyncio.Event()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._last_sent: dict[int, float] = {}
+        self.sent_count = 0
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Drain until ``stop`` is set; sleeps until woken or the next retry is due."""
+        while not stop.is_set():
+            self._wake.clear()
+            await self.drain()
+            await self._sleep_until_due(stop)
+
+    async def _sleep_until_due(self, stop: asyncio.Event) -> None:
+        next_due = self.store.outbox.next_due_at()
+        timeout = IDLE_CHECK_SECONDS
+        if next_due is not None:
+            timeout = max(0.0, min(timeout, (next_due - datetime.now(UTC)).total_seconds()))
+        waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def drain(self) -> int:
+        """Send everything due now; each chat's messages in order, chats side by side."""
+        total = 0
+        # Every outcome moves a delivery out of "due now" except a chat migration, which
+        # makes it due again under the new id; the round limit is a guard, not a schedule.
+        for _ in range(MAX_ROUNDS):
+            due = self.store.outbox.due(limit=BATCH)
+            if not due:
+                break
+            by_chat: dict[int, list[Delivery]] = defaultdict(list)
+            for delivery in due:
+                by_chat[delivery.chat_id].append(delivery)
+            await asyncio.gather(*(self._send_chat(batch) for batch in by_chat.values()))
+            total += len(due)
+        return total
+
+    async def _send_chat(self, deliveries: list[Delivery]) -> None:
+        async with self._slots:
+            for delivery in deliveries:
+                if self.store.subscriptions.chat_status(delivery.chat_id) == "paused":
+                    self.store.outbox.skip_chat(delivery.chat_id, "chat paused")
+                    return
+                await self._pace(delivery.chat_id)
+                await self._deliver(delivery)
+
+    async def _pace(self, chat_id: int) -> None:
+        last = self._last_sent.get(chat_id)
+        if last is not None:
+            wait = last + PER_CHAT_INTERVAL - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        self._last_sent[chat_id] = time.monotonic()
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        stored = self.store.stored_item(delivery.item_id)
+        if stored is None:
+            self.store.outbox.failed(delivery.id, "item no longer stored")
+            return
+        outbox = self.store.outbox
+        try:
+            await self._transmit(delivery, stored, plain=False)
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            outbox.retry_at(
+                delivery.id, _after(wait + 0.5), f"flood control: retry after {wait:g}s"
+            )
+        except ChatMigrated as error:
+            log.info("chat %s migrated to %s", delivery.chat_id, error.new_chat_id)
+            self.store.subscriptions.move_chat(delivery.chat_id, error.new_chat_id)
+        except Forbidden as error:
+            self._pause(delivery.chat_id, error.message)
+        except BadRequest as error:
+            await self._bad_request(delivery, stored, error)
+        except NetworkError as error:  # 5xx, timeouts, connection trouble
+            outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), error.message)
+        except TelegramError as error:
+            outbox.failed(delivery.id, error.message)
+        except Exception as error:  # a bug must not spin the loop: retry it later, logged
+            log.exception("delivery %s failed unexpectedly", delivery.id)
+            outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), repr(error))
+
+    async def _bad_request(self, delivery: Delivery, stored: StoredItem, error: BadRequest) -> None:
+        reason = error.message.lower()
+        outbox = self.store.outbox
+        if delivery.edit_pending and "not modified" in reason:
+            outbox.edited(delivery.id)
+        elif "can't parse entities" in reason or "can't find end" in reason:
+            log.warning("alert for item %s rejected as HTML; sending plain", delivery.item_id)
+            try:
+                await self._transmit(delivery, stored, plain=True)
+            except TelegramError as again:
+                self._give_up(delivery, again.message)
+        else:
+            self._give_up(delivery, error.message)
+
+    def _give_up(self, delivery: Delivery, reason: str) -> None:
+        if delivery.edit_pending:
+            self.store.outbox.edited(delivery.id, f"edit failed: {reason}")
+        else:
+            self.store.outbox.failed(delivery.id, reason)
+        log.warning("delivery %s to %s failed: %s", delivery.id, delivery.chat_id, reason)
+
+    def _pause(self, chat_id: int, reason: str) -> None:
+        log.info("chat %s paused: %s", chat_id, reason)
+        self.store.subscriptions.pause_chat(chat_id, reason)
+        self.store.outbox.skip_chat(chat_id, f"chat paused: {reason}")
+
+    async def _transmit(self, delivery: Delivery, stored: StoredItem, plain: bool) -> None:
+        names = self.leader_names()
+        if plain:
+            text, mode = render_plain(stored, names), None
+        else:
+            text, mode = render_alert(stored, names, self.highlight), ParseMode.HTML
+        thread = delivery.thread_id or None
+        if delivery.edit_pending and delivery.message_id is not None:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=delivery.chat_id,
+                message_id=delivery.message_id,
+                parse_mode=mode,
+                link_preview_options=self.previews,
+            )
+            self.store.outbox.edited(delivery.id)
+            return
+        message = await self.bot.send_message(
+            delivery.chat_id,
+            text,
+            parse_mode=mode,
+            message_thread_id=thread,
+            link_preview_options=self.previews,
+        )
+        self.store.outbox.sent(delivery.id, message.message_id)
+        self.sent_count += 1
+
+
+def _after(seconds: float) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=seconds)
+
+
+def _backoff(attempts: int) -> float:
+    return float(min(RETRY_BASE_SECONDS * 2 ** min(attempts, 10), RETRY_CAP_SECONDS))

@@ -1,0 +1,138 @@
+"""The durable outbox: every alert owed to a chat, until Telegram has taken it.
+
+Deliveries are written in the same transaction as the item they announce, so a crash
+can never leave an item stored but unannounced. The (item, chat, topic) key is unique:
+an item is owed to a chat once, however many of its subscriptions match and however
+often the item is re-served. A delivery is ``pending`` until sent, ``sent`` with the
+message id (kept so an edited item can edit its alert), ``failed`` when Telegram refused
+it for good, or ``skipped`` when its chat stopped receiving alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from store.subscriptions import Target
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    item_id: int
+    chat_id: int
+    thread_id: int
+    attempts: int
+    message_id: int | None
+    edit_pending: bool
+
+    @property
+    def target(self) -> Target:
+        return Target(self.chat_id, self.thread_id)
+
+
+def _iso(moment: datetime | None = None) -> str:
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+_COLUMNS = "id, item_id, chat_id, thread_id, attempts, message_id, edit_pending"
+
+
+class Outbox:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def enqueue(self, item_id: int, targets: Iterable[Target]) -> int:
+        """Owe ``item_id`` to each target once; returns how many were newly owed."""
+        now = _iso()
+        added = 0
+        for target in targets:
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO deliveries "
+                "(item_id, chat_id, thread_id, status, attempts, created_at, next_attempt_at, "
+                "edit_pending) VALUES (?, ?, ?, 'pending', 0, ?, ?, 0)",
+                [item_id, target.chat_id, target.thread_id, now, now],
+            )
+            added += cursor.rowcount
+        return added
+
+    def mark_edited(self, item_id: int) -> None:
+        """The item changed at its source: alerts already sent must be edited in place."""
+        self.db.execute(
+            "UPDATE deliveries SET edit_pending = 1 "
+            "WHERE item_id = ? AND status = 'sent' AND message_id IS NOT NULL",
+            [item_id],
+        )
+
+    def due(self, now: datetime | None = None, limit: int = 100) -> list[Delivery]:
+        """Deliveries to send or edit now, oldest first."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM deliveries "  # noqa: S608 - fixed column list
+            "WHERE (status = 'pending' AND next_attempt_at <= ?) "
+            "OR (status = 'sent' AND edit_pending = 1 AND next_attempt_at <= ?) "
+            "ORDER BY id LIMIT ?",
+            [_iso(now), _iso(now), limit],
+        )
+        return [Delivery(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows.fetchall()]
+
+    def next_due_at(self) -> datetime | None:
+        row = self.db.execute(
+            "SELECT min(next_attempt_at) FROM deliveries "
+            "WHERE status = 'pending' OR (status = 'sent' AND edit_pending = 1)"
+        ).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def sent(self, delivery_id: int, message_id: int | None) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET status = 'sent', message_id = ?, sent_at = ?, "
+                "edit_pending = 0, attempts = attempts + 1, last_error = NULL WHERE id = ?",
+                [message_id, _iso(), delivery_id],
+            )
+
+    def edited(self, delivery_id: int, error: str | None = None) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET edit_pending = 0, last_error = ? WHERE id = ?",
+                [error, delivery_id],
+            )
+
+    def retry_at(self, delivery_id: int, when: datetime, error: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ?, "
+                "last_error = ? WHERE id = ?",
+                [_iso(when), error, delivery_id],
+            )
+
+    def failed(self, delivery_id: int, error: str) -> None:
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, "
+                "last_error = ?, edit_pending = 0 WHERE id = ?",
+                [error, delivery_id],
+            )
+
+    def skip_chat(self, chat_id: int, reason: str) -> None:
+        """The chat no longer receives alerts: what is still owed to it is dropped, noted."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET status = 'skipped', last_error = ? "
+                "WHERE chat_id = ? AND status = 'pending'",
+                [reason, chat_id],
+            )
+
+    def counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
+        return {str(status): int(n) for status, n in rows.fetchall()}
+
+    def to_chat(self, chat_id: int) -> list[tuple[int, str, int | None]]:
+        """(item id, status, message id) of every delivery to a chat, for inspection."""
+        rows = self.db.execute(
+            "SELECT item_id, status, message_id FROM deliveries WHERE chat_id = ? ORDER BY id",
+            [chat_id],
+        )
+        return [(int(a), str(b), c) for a, b, c in rows.fetchall()]
