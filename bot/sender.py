@@ -17,12 +17,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.warnings import PTBDeprecationWarning
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -46,7 +48,11 @@ BATCH = 500
 MAX_ROUNDS = 50
 
 
-def _seconds(value: float | timedelta) -> float:
+def _retry_after(error: RetryAfter) -> float:
+    """Seconds to wait; PTB 22 warns that this becomes a timedelta, so accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -136,7 +142,7 @@ class Sender:
         try:
             await self._transmit(delivery, stored, plain=False)
         except RetryAfter as error:
-            wait = _seconds(error.retry_after)
+            wait = _retry_after(error)
             outbox.retry_at(
                 delivery.id, _after(wait + 0.5), f"flood control: retry after {wait:g}s"
             )

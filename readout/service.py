@@ -51,8 +51,10 @@ class Service:
         self.stopping = asyncio.Event()
         self.sender: Sender | None = None
 
-    async def run(self) -> int:
-        self._install_signals()
+    async def run(self, handle_signals: bool = True) -> int:
+        """Serve until ``stopping`` is set (by a signal, or by the caller)."""
+        if handle_signals:
+            self._install_signals()
         with Store(self.config.settings.store.path) as store:
             store.sync_sources(self.sources)
             async with Fetcher(self.config.settings.http.policy()) as fetcher:
