@@ -3,6 +3,8 @@ the service beside its scheduler (so polling sources never depends on the bot)."
 
 from __future__ import annotations
 
+import os
+
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, Defaults
@@ -11,6 +13,11 @@ from bot.commands import Readout, register
 
 # The limiter waits out flood control this many times before the outbox reschedules.
 RATE_LIMIT_RETRIES = 3
+
+
+# PTB 22 warns on every flood-control error that RetryAfter.retry_after will become a
+# timedelta; the sender already reads both, so opt in to the future type now.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def build_application(

@@ -17,14 +17,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.warnings import PTBDeprecationWarning
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -49,10 +47,8 @@ MAX_ROUNDS = 50
 
 
 def _retry_after(error: RetryAfter) -> float:
-    """Seconds to wait; PTB 22 warns that this becomes a timedelta, so accept both."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
+    """Seconds to wait: a timedelta with PTB_TIMEDELTA (bot.application sets it), else int."""
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

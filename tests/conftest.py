@@ -11,6 +11,8 @@ import pytest
 
 from tests.sitestub import FixtureSite
 
+pytest_plugins = ("tests.fake_telegram",)
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SITES = FIXTURES / "sites"
