@@ -500,6 +500,10 @@ class FakeTelegram:
             ApiError(status, description, parameters) for _ in range(times)
         )
 
+    def clear_failures(self) -> None:
+        """Telegram is healthy again: drop every queued injected failure."""
+        self._failures.clear()
+
     def delay_next(self, method: str, seconds: float, times: int = 1) -> None:
         """Process the next calls normally but answer late: a client timeout then leaves the
         message delivered (the ambiguous TimedOut case)."""
