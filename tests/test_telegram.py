@@ -225,3 +225,29 @@ async def test_leaders_buttons_toggle_subscriptions(running: Harness) -> None:
 async def test_informational_commands_answer(running: Harness, command: str) -> None:
     reply = await running.command(command)
     assert reply["text"]
+
+
+async def test_command_menu_is_registered(running: Harness) -> None:
+    (commands,) = running.fake.calls_of("setMyCommands")
+    names = [c["command"] for c in commands["commands"]]
+    assert {"subscribe", "unsubscribe", "keyword", "leaders", "recent", "help"} <= set(names)
+
+
+async def test_rejected_html_is_resent_as_plain_text(running: Harness) -> None:
+    await running.command("/subscribe putin")
+    running.fake.fail_next("sendMessage", 400, "Bad Request: can't parse entities: oops")
+    running.publish((2, "Putin and the parser"))
+    plain = (await running.fake.wait_sent(2))[1]
+    assert "parse_mode" not in plain and "Putin and the parser" in plain["text"]
+    assert "<b>" not in plain["text"]
+
+
+async def test_permanent_error_is_recorded_and_not_retried(running: Harness) -> None:
+    await running.command("/subscribe putin")
+    running.fake.fail_next("sendMessage", 400, "Bad Request: chat not found")
+    running.publish((2, "Putin to nowhere"))
+    await running.fake.wait_call("sendMessage", n=2)
+    await running.polls(len(running.site.hits("/feed")) + 3)
+    assert len(running.fake.calls_of("sendMessage")) == 2
+    with running.store() as store:
+        assert store.outbox.counts() == {"failed": 1}
