@@ -9,6 +9,7 @@ belongs to that topic.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.admin import ADMIN_ACTIONS, AdminError, AdminOperations, admin_command, can_post
 from bot.leaders import Leader
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
@@ -79,6 +81,8 @@ class Readout:
     leaders: Callable[[], Sequence[Leader]]
     sources: Callable[[], Sequence[Source]]
     on_subscribed: Callable[[], None] = lambda: None
+    admins: frozenset[int] = frozenset()
+    ops: AdminOperations | None = None
 
 
 def register(application: Application, readout: Readout) -> None:  # type: ignore[type-arg]
@@ -98,6 +102,11 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
     }
     for name, callback in handlers.items():
         application.add_handler(CommandHandler(name, callback))
+    for name, action in ADMIN_ACTIONS.items():
+        handler = admin_command(
+            name, lambda c: _readout(c).ops, lambda c: _readout(c).admins, action
+        )
+        application.add_handler(CommandHandler(name, handler))
     application.add_handler(CallbackQueryHandler(toggle_button, pattern=r"^toggle:"))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
@@ -187,10 +196,57 @@ async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str)
     return None
 
 
+def _elsewhere(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """The ``@channel`` or chat id an admin names as a last argument, if any."""
+    args = context.args or []
+    if len(args) >= 2 and re.fullmatch(r"@\w{4,}|-?\d{5,}", args[-1]):
+        return args[-1]
+    return None
+
+
+async def _subscribe_elsewhere(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, where: str
+) -> None:
+    """An admin subscribes a channel or group in which the bot can post."""
+    readout = _readout(context)
+    user = update.effective_user
+    if user is None or user.id not in readout.admins:
+        await _reply(update, "Subscribing another chat is for Readout's admins only.")
+        return
+    context.args = (context.args or [])[:-1]
+    choice = await _choose(update, context, "subscribe")
+    if choice is None:
+        return
+    try:
+        target, chat_type, title = await can_post(context, where)
+    except AdminError as error:
+        result, ok = str(error), False
+    else:
+        readout.store.subscriptions.ensure_chat(target.chat_id, chat_type, title)
+        added = readout.store.subscriptions.add(target, choice.kind, choice.id, user.id)
+        readout.on_subscribed()
+        verb = "Subscribed" if added else "Already subscribed"
+        result, ok = f"{verb} {html.escape(title)} to {_describe(choice)}.", True
+    if readout.ops is not None:
+        readout.ops.audit(
+            user.id,
+            user.username or user.full_name,
+            "subscribe",
+            " ".join([*(context.args or []), where]),
+            result,
+            ok,
+        )
+    await _reply(update, result)
+
+
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = _seen(update, context)
     message = update.effective_message
     if message is None:
+        return
+    where = _elsewhere(context)
+    if where is not None:
+        await _subscribe_elsewhere(update, context, where)
         return
     if not await _may_change(update, context):
         await _reply(update, "Only this group's administrators can change its subscriptions.")

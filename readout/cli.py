@@ -150,7 +150,7 @@ def _check(
             file=sys.stderr,
         )
         return EXIT_FAILURE
-    _print_items(items, as_json, sys.stdout)
+    _print_items(items, as_json, sys.stdout, explain=matcher)
     if not as_json:
         print(f"{source.id}: {len(items)} item{'' if len(items) == 1 else 's'}")
     return EXIT_OK
@@ -191,7 +191,10 @@ async def _poll_once(
         return await poll_sources(sources, fetcher, store, matcher)
 
 
-def _print_items(items: Sequence[Item], as_json: bool, out: TextIO) -> None:
+def _print_items(
+    items: Sequence[Item], as_json: bool, out: TextIO, explain: Matcher | None = None
+) -> None:
+    """One line per item (plus its link); with ``explain``, why each leader matched."""
     for item in items:
         if as_json:
             out.write(json.dumps(item.as_json(), ensure_ascii=False) + "\n")
@@ -200,6 +203,14 @@ def _print_items(items: Sequence[Item], as_json: bool, out: TextIO) -> None:
         leaders = ",".join(item.leaders) or "-"
         out.write(f"{when:<22}  {item.source:<16}  {leaders:<16}  {_oneline(item.title, 100)}\n")
         out.write(f"{'':<22}  {item.url or '(no link)'}\n")
+        if item.tags:
+            out.write(f"{'':<22}  tags: {', '.join(item.tags)}\n")
+        if explain is not None:
+            for match in explain.matches(item.text or item.title):
+                out.write(
+                    f"{'':<22}  {match.leader}: {match.form!r} as {match.alias!r}"
+                    f" at {match.start}-{match.end}\n"
+                )
 
 
 def _oneline(text: str, width: int) -> str:

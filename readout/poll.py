@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.matching import Matcher
+from bot.tags import event_tags
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators
 from scrapers.model import Item, Source
@@ -30,6 +31,8 @@ class SourceOutcome:
     new: list[Item] = field(default_factory=list)
     updated: list[Item] = field(default_factory=list)
     parsed: int = 0
+    dated: int = 0
+    linked: int = 0
     unchanged: bool = False
     baseline: bool = False
     queued: int = 0
@@ -63,7 +66,15 @@ class PollReport:
 
 
 def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
-    return [replace(item, leaders=matcher.leaders_in(item.text or item.title)) for item in items]
+    """Each item with the leaders it mentions and the kind of event it reports."""
+    return [
+        replace(
+            item,
+            leaders=matcher.leaders_in(item.text or item.title),
+            tags=event_tags(item.title, item.text),
+        )
+        for item in items
+    ]
 
 
 def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
@@ -111,14 +122,22 @@ async def poll_source(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
     saved = store.save_items(source.id, items, route=route)
+    dated = sum(1 for item in items if item.published is not None)
+    linked = sum(1 for item in items if item.url is not None)
     store.record_success(
-        source.id, etag=fetched.etag, last_modified=fetched.last_modified, body_hash=body_hash
+        source.id,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        body_hash=body_hash,
+        shape=(len(items), dated, linked),
     )
     return SourceOutcome(
         source,
         new=saved.new,
         updated=saved.updated,
         parsed=len(items),
+        dated=dated,
+        linked=linked,
         baseline=saved.baseline,
         queued=saved.queued,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import logging
 import signal
 import sys
@@ -18,15 +19,18 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.application import build_application
 from bot.commands import Readout, bot_commands
-from bot.matching import Matcher
 from bot.routing import route
 from bot.sender import Sender
 from readout.config import Config
+from readout.health import judge
+from readout.operations import Operations
 from readout.poll import SourceOutcome, poll_source
+from readout.registry import Registry
 from readout.schedule import jitter, poll_delay
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
@@ -46,22 +50,25 @@ def run_service(config: Config) -> int:
 class Service:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.sources = [s for s in config.sources if s.enabled]
-        self.matcher = Matcher(config.leaders)
         self.stopping = asyncio.Event()
         self.sender: Sender | None = None
+        self.application: Application | None = None  # type: ignore[type-arg]
 
     async def run(self, handle_signals: bool = True) -> int:
         """Serve until ``stopping`` is set (by a signal, or by the caller)."""
         if handle_signals:
             self._install_signals()
         with Store(self.config.settings.store.path) as store:
-            store.sync_sources(self.sources)
+            registry = Registry(self.config, store)
+            store.sync_sources(registry.sources())
             async with Fetcher(self.config.settings.http.policy()) as fetcher:
-                application = self._application(store) if self.config.token else None
-                self._announce(telegram=application is not None)
+                application = None
+                if self.config.token:
+                    application = self._application(store, registry, fetcher)
+                self._announce(registry, telegram=application is not None)
                 scheduler = AsyncIOScheduler(timezone=UTC)
-                self._schedule(scheduler, store, fetcher)
+                registry.listeners.append(lambda: self._sync_jobs(scheduler, registry, fetcher))
+                self._sync_jobs(scheduler, registry, fetcher)
                 if application is None:
                     scheduler.start()
                     await self.stopping.wait()
@@ -83,25 +90,30 @@ class Service:
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, first_signal)
 
-    def _application(self, store: Store) -> Application:  # type: ignore[type-arg]
+    def _application(self, store: Store, registry: Registry, fetcher: Fetcher) -> Application:  # type: ignore[type-arg]
+        telegram = self.config.settings.telegram
+        operations = Operations(
+            registry, store, fetcher, self.config.settings.scheduler.failures_before_alert
+        )
         readout = Readout(
             store=store,
-            leaders=lambda: self.config.leaders,
-            sources=lambda: self.sources,
+            leaders=registry.leaders,
+            sources=lambda: [s for s in registry.sources() if s.enabled],
+            admins=frozenset(telegram.admins),
+            ops=operations,
         )
-        telegram = self.config.settings.telegram
         application = build_application(
             self.config.token, telegram.api_base_url, readout, telegram.link_previews
         )
-        names = {leader.id: leader.name for leader in self.config.leaders}
         self.sender = Sender(
             store,
             application.bot,
-            leader_names=lambda: names,
-            highlight=lambda text: [(m.start, m.end) for m in self.matcher.matches(text)],
+            leader_names=lambda: {leader.id: leader.name for leader in registry.leaders()},
+            highlight=lambda text: [(m.start, m.end) for m in registry.matcher().matches(text)],
             link_previews=telegram.link_previews,
         )
         readout.on_subscribed = self.sender.wake
+        self.application = application
         return application
 
     async def _run_with_telegram(
@@ -125,14 +137,15 @@ class Service:
             await application.updater.stop()
             await application.stop()
 
-    def _announce(self, telegram: bool) -> None:
+    def _announce(self, registry: Registry, telegram: bool) -> None:
         where = (
             "alerts go to Telegram chats"
             if telegram
             else "no Telegram token: alerts are printed here"
         )
         print(
-            f"readout: watching {len(self.sources)} sources with {len(self.config.leaders)} "
+            f"readout: watching {len([s for s in registry.sources() if s.enabled])} sources "
+            f"with {len(registry.leaders())} "
             f"leaders ({self.config.origin}); {where}",
             file=sys.stderr,
             flush=True,
@@ -141,17 +154,24 @@ class Service:
     def _interval(self, source: Source) -> float:
         return source.interval or self.config.settings.scheduler.interval
 
-    def _schedule(self, scheduler: AsyncIOScheduler, store: Store, fetcher: Fetcher) -> None:
+    def _sync_jobs(self, scheduler: AsyncIOScheduler, registry: Registry, fetcher: Fetcher) -> None:
+        """One job per enabled source: new ones start soon, removed or paused ones stop."""
+        wanted = {s.id: s for s in registry.sources() if s.enabled}
+        for job in scheduler.get_jobs():
+            if job.id not in wanted:
+                job.remove()
         start = datetime.now(UTC)
-        step = START_STAGGER_SECONDS / max(len(self.sources), 1)
-        for index, source in enumerate(self.sources):
+        step = START_STAGGER_SECONDS / max(len(wanted), 1)
+        for index, source in enumerate(wanted.values()):
+            if scheduler.get_job(source.id) is not None:
+                continue
             interval = self._interval(source)
             scheduler.add_job(
                 self._poll,
                 trigger="interval",
                 seconds=interval,
                 jitter=jitter(interval),
-                args=(scheduler, source, store, fetcher),
+                args=(scheduler, registry, source.id, fetcher),
                 id=source.id,
                 name=source.id,
                 next_run_time=start + timedelta(seconds=index * step),
@@ -161,19 +181,45 @@ class Service:
             )
 
     async def _poll(
-        self, scheduler: AsyncIOScheduler, source: Source, store: Store, fetcher: Fetcher
+        self,
+        scheduler: AsyncIOScheduler,
+        registry: Registry,
+        source_id: str,
+        fetcher: Fetcher,
     ) -> None:
+        source = registry.source(source_id)
+        if source is None or not source.enabled:
+            return
+        store = registry.store
+        before = store.fetch_state(source.id)
         router = route if self.sender is not None else None
-        outcome = await poll_source(source, fetcher, store, self.matcher, router)
+        outcome = await poll_source(source, fetcher, store, registry.matcher(), router)
         failures = store.fetch_state(source.id).consecutive_failures
         delay = poll_delay(self._interval(source), failures)
         if not outcome.ok:
             log.warning("%s failed (%d in a row): %s", source.id, failures, outcome.error)
-        if not self.stopping.is_set():
+        if not self.stopping.is_set() and scheduler.get_job(source.id) is not None:
             scheduler.reschedule_job(
                 source.id, trigger="interval", seconds=delay, jitter=jitter(delay)
             )
+        threshold = self.config.settings.scheduler.failures_before_alert
+        notice = judge(before, outcome, failures, threshold)
+        if notice is not None:
+            store.set_announced(source.id, notice.announced)
+            await self._tell_admins(notice.text)
         self._announce_items(outcome)
+
+    async def _tell_admins(self, text: str) -> None:
+        """Health notices go straight to each admin; a failed one is logged, not queued."""
+        log.warning("admin notice: %s", text)
+        if self.application is None:
+            print(f"readout: {text}", file=sys.stderr, flush=True)
+            return
+        for admin in self.config.settings.telegram.admins:
+            try:
+                await self.application.bot.send_message(admin, html.escape(text))
+            except TelegramError as error:
+                log.warning("could not tell admin %s: %s", admin, error.message)
 
     def _announce_items(self, outcome: SourceOutcome) -> None:
         if outcome.baseline:

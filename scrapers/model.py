@@ -72,6 +72,7 @@ class Item:
     summary: str = ""
     text: str = ""
     leaders: tuple[str, ...] = field(default=())
+    tags: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         """The machine-readable shape SPEC.md gives for ``--json``."""
@@ -82,4 +83,5 @@ class Item:
             "published": self.published.isoformat() if self.published else None,
             "summary": self.summary,
             "leaders": list(self.leaders),
+            "tags": list(self.tags),
         }

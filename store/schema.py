@@ -157,10 +157,49 @@ def _v3_delivery(db: sqlite_utils.Database) -> None:
     db.table("items").add_column("tags", str)
 
 
+def _v4_administration(db: sqlite_utils.Database) -> None:
+    """What admins change from chat, kept across restarts, and the record of who did it.
+
+    A source added in chat keeps its whole definition in ``sources.spec``; any source can
+    be paused or removed (its items stay). Health columns remember what admins were last
+    told, so a failing source is announced once, not once per poll.
+    """
+    sources = db.table("sources")
+    sources.add_column("spec", str)
+    sources.add_column("paused", int, not_null_default=0)
+    sources.add_column("removed_at", str)
+    state = db.table("source_state")
+    state.add_column("announced", str)
+    state.add_column("last_parsed", int)
+    state.add_column("last_dated", int)
+    state.add_column("last_linked", int)
+    db.table("leader_entries").create(
+        {"id": str, "name": str, "aliases": str, "added_at": str},
+        pk="id",
+        not_null={"aliases", "added_at"},
+    )
+    db.table("audit").create(
+        {
+            "id": int,
+            "at": str,
+            "user_id": int,
+            "user_name": str,
+            "command": str,
+            "arguments": str,
+            "result": str,
+            "ok": int,
+        },
+        pk="id",
+        not_null={"at", "user_id", "command", "result", "ok"},
+    )
+    db.table("audit").create_index(["at"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
     _v3_delivery,
+    _v4_administration,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from scrapers.model import Item, Source
+from store.admin import AdminRecords
 from store.identity import item_key
 from store.outbox import Outbox
 from store.schema import migrate
@@ -49,6 +50,10 @@ class FetchState:
     consecutive_failures: int = 0
     failing_since: str | None = None
     baselined_at: str | None = None
+    announced: str | None = None
+    last_parsed: int | None = None
+    last_dated: int | None = None
+    last_linked: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Store:
         migrate(self.db)
         self.subscriptions = Subscriptions(self.db)
         self.outbox = Outbox(self.db)
+        self.admin = AdminRecords(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -149,8 +155,16 @@ class Store:
         last_modified: str | None,
         body_hash: str | None,
         at: datetime | None = None,
+        shape: tuple[int, int, int] | None = None,
     ) -> None:
+        """A good poll. ``shape`` (items, with dates, with links) is kept when the body was
+        parsed, so a parser that suddenly finds less can be noticed (readout.health)."""
         moment = _iso(at or utc_now())
+        shape_fields = {}
+        if shape is not None:
+            shape_fields = dict(
+                zip(("last_parsed", "last_dated", "last_linked"), shape, strict=True)
+            )
         self._upsert_state(
             source_id,
             etag=etag,
@@ -161,7 +175,12 @@ class Store:
             last_error=None,
             consecutive_failures=0,
             failing_since=None,
+            **shape_fields,
         )
+
+    def set_announced(self, source_id: str, announced: str | None) -> None:
+        """What admins were last told about this source (None: that it is fine)."""
+        self._upsert_state(source_id, announced=announced)
 
     def record_failure(self, source_id: str, error: str, at: datetime | None = None) -> FetchState:
         """Count one more consecutive failure; ``failing_since`` marks where the run began."""
@@ -291,6 +310,20 @@ class Store:
             row["leaders"] = sorted(row["leaders"].split(",")) if row["leaders"] else []
             result.append(row)
         return result
+
+    def items_since(self, since: datetime) -> dict[str, int]:
+        """New items per source since ``since`` (for /status)."""
+        rows = self.db.execute(
+            "SELECT source_id, count(*) FROM items WHERE first_seen >= ? GROUP BY source_id",
+            [_iso(since)],
+        )
+        return {str(source): int(n) for source, n in rows.fetchall()}
+
+    def states(self) -> dict[str, FetchState]:
+        rows = self.db.execute("SELECT * FROM source_state")
+        columns = [c[0] for c in rows.description]
+        states = [FetchState(**dict(zip(columns, r, strict=True))) for r in rows.fetchall()]
+        return {state.source_id: state for state in states}
 
     def stored_item(self, item_id: int) -> StoredItem | None:
         found = self._stored_items("WHERE i.id = ?", [item_id], 1)

@@ -39,7 +39,15 @@ def test_every_corpus_file_checks_cleanly(cli: Callable[..., Run]) -> None:
         items = [json.loads(line) for line in run.out.splitlines()]
         for item in items:
             assert item["title"], path
-            assert set(item) == {"source", "title", "url", "published", "summary", "leaders"}
+            assert set(item) == {
+                "source",
+                "title",
+                "url",
+                "published",
+                "summary",
+                "leaders",
+                "tags",
+            }
             key = item_key("kremlin-en", None, item["url"], item["title"], item["published"])
             assert key
         outcomes["items" if items else "empty"] += 1

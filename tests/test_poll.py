@@ -59,6 +59,7 @@ def test_first_poll_is_baseline_then_only_new_items_print(
         "published": "2026-11-21T12:00:00+03:00",
         "summary": "Meeting with Tokayev.",
         "leaders": ["tokayev"],
+        "tags": ["meeting"],
     }
     assert "2 new (2 baseline)" in first.err
 

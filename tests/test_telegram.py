@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,28 +54,38 @@ async def until(condition: Callable[[], bool], timeout: float, what: str) -> Non
         await asyncio.sleep(0.02)
 
 
-@pytest_asyncio.fixture
-async def running(
-    fake_telegram: FakeTelegram,
-    site: FixtureSite,
-    tmp_path: Path,
+@asynccontextmanager
+async def serving(
+    fake: FakeTelegram, site: FixtureSite, folder: Path, extra: str = ""
 ) -> AsyncIterator[Harness]:
-    site.add("/feed", atom((1, "Baseline item about Putin")))
-    config = tmp_path / "readout.toml"
+    """``readout run`` in this event loop against the fake Bot API and the fixture site."""
+    if "/feed" not in site.routes:
+        site.add("/feed", atom((1, "Baseline item about Putin")))
+    config = folder / "readout.toml"
     config.write_text(
-        f'[telegram]\ntoken = "{fake_telegram.token}"\napi_base_url = "{fake_telegram.bot_url}"\n'
+        f'[telegram]\ntoken = "{fake.token}"\napi_base_url = "{fake.bot_url}"\n{extra}'
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
-        f'[store]\npath = "{tmp_path / "r.db"}"\n'
+        f'[store]\npath = "{folder / "r.db"}"\n'
         f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "0.3s"\n'
     )
     service = Service(load_config(config, env={}))
     task = asyncio.create_task(service.run(handle_signals=False))
-    harness = Harness(fake_telegram, site, service, tmp_path / "r.db")
-    await fake_telegram.wait_call("getUpdates")
-    await harness.polls(1)
-    yield harness
-    service.stopping.set()
-    assert await asyncio.wait_for(task, 10) == 0
+    harness = Harness(fake, site, service, folder / "r.db")
+    try:
+        await fake.wait_call("getUpdates")
+        await harness.polls(1)
+        yield harness
+    finally:
+        service.stopping.set()
+        assert await asyncio.wait_for(task, 10) == 0
+
+
+@pytest_asyncio.fixture
+async def running(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    async with serving(fake_telegram, site, tmp_path) as harness:
+        yield harness
 
 
 async def test_subscribe_then_one_alert_per_new_item(running: Harness) -> None:

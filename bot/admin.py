@@ -1,0 +1,289 @@
+"""Admin commands (SPEC.md): sources, leaders, status and audit, for ``telegram.admins`` only.
+
+Everyone else gets a refusal and nothing changes. Every admin command, refused or not, is
+written to the audit trail with who, when, what and the result. The work itself (fetching,
+storing, rescheduling) is done by the service through ``AdminOperations``; this module
+parses arguments and words the replies.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from telegram import ChatMember, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from scrapers.model import Item
+from store.subscriptions import Target
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NEWEST_SHOWN = 5
+STATUS_PAGE = 25
+AUDIT_SHOWN = 15
+
+
+class AdminError(Exception):
+    """A refused admin action; the message is the reply."""
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    count: int
+    newest: Sequence[Item]
+    error: str | None = None
+
+
+class AdminOperations(Protocol):
+    """What the service does for admin commands (implemented in readout.operations)."""
+
+    async def add_source(self, source_id: str, url: str, name: str | None) -> tuple[str, int]:
+        """Add a source; returns the feed URL used and how many items form its baseline."""
+        ...
+
+    def remove_source(self, source_id: str) -> None: ...
+    def set_paused(self, source_id: str, paused: bool) -> None: ...
+    async def check(self, source_id: str) -> CheckReport: ...
+    def add_leader(self, leader_id: str, name: str) -> None: ...
+    def add_alias(self, leader_id: str, alias: str) -> str: ...
+    def status_lines(self) -> list[str]: ...
+    def status_header(self) -> str: ...
+    def audit(
+        self,
+        user_id: int,
+        user_name: str | None,
+        command: str,
+        arguments: str,
+        result: str,
+        ok: bool,
+    ) -> None: ...
+    def audit_lines(self, limit: int) -> list[str]: ...
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+AdminAction = Callable[
+    [Update, ContextTypes.DEFAULT_TYPE, "AdminOperations", list[str]], Awaitable[str]
+]
+
+
+def admin_command(
+    name: str,
+    ops: Callable[[ContextTypes.DEFAULT_TYPE], AdminOperations | None],
+    admins: Callable[[ContextTypes.DEFAULT_TYPE], frozenset[int]],
+    action: AdminAction,
+) -> Handler:
+    """Wrap ``action`` with the admin check, the reply and the audit record."""
+
+    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user, message = update.effective_user, update.effective_message
+        operations = ops(context)
+        if message is None or user is None or operations is None:
+            return
+        arguments = list(context.args or [])
+        if user.id not in admins(context):
+            reply, ok = f"/{name} is for Readout's admins only. Nothing was changed.", False
+        else:
+            try:
+                reply, ok = await action(update, context, operations, arguments), True
+            except AdminError as error:
+                reply, ok = str(error), False
+        operations.audit(
+            user.id,
+            user.username or user.full_name,
+            name,
+            " ".join(arguments),
+            _plain(reply)[:300],
+            ok,
+        )
+        for chunk in split_message(reply):
+            await message.reply_text(chunk)
+
+    return handle
+
+
+def _plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def split_message(text: str, limit: int = 4000) -> list[str]:
+    """Cut a long reply at line ends so no message breaks Telegram's 4,096 limit."""
+    chunks: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        if current and len(current) + 1 + len(line) > limit:
+            chunks.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        chunks.append(current)
+    return chunks or [""]
+
+
+def _need(arguments: list[str], count: int, usage: str) -> None:
+    if len(arguments) < count:
+        raise AdminError(f"Usage: {html.escape(usage)}")
+
+
+def _id(value: str, what: str) -> str:
+    if not ID_PATTERN.match(value):
+        raise AdminError(
+            f"“{html.escape(value)}” is not a valid {what} id: use lowercase letters, digits, "
+            "'-' or '_' (at most 64)."
+        )
+    return value
+
+
+async def add_source(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    _need(args, 2, "/addsource <id> <url> [name]")
+    source_id, url = _id(args[0], "source"), args[1]
+    name = " ".join(args[2:]).strip() or None
+    feed, count = await ops.add_source(source_id, url, name)
+    via = "" if feed == url else f" (feed found on the page: {html.escape(feed)})"
+    return (
+        f"Added source <code>{source_id}</code>{via}. Its {count} current items are the "
+        "baseline and will not be alerted; new ones will."
+    )
+
+
+async def remove_source(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    _need(args, 1, "/removesource <id>")
+    ops.remove_source(args[0])
+    return f"Removed source <code>{html.escape(args[0])}</code>. Its items are kept."
+
+
+async def pause(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    _need(args, 1, "/pause <id>")
+    ops.set_paused(args[0], True)
+    shown = html.escape(args[0])
+    return f"Paused <code>{shown}</code>; /resume {shown} polls it again."
+
+
+async def resume(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    _need(args, 1, "/resume <id>")
+    ops.set_paused(args[0], False)
+    return f"Resumed <code>{html.escape(args[0])}</code>; it is polled from now on."
+
+
+async def check(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    _need(args, 1, "/check <id>")
+    report = await ops.check(args[0])
+    name = f"<code>{html.escape(args[0])}</code>"
+    if report.error:
+        return f"{name} could not be read: {html.escape(report.error)}"
+    lines = [f"{name}: {report.count} items parsed (nothing stored or alerted)."]
+    for item in report.newest[:NEWEST_SHOWN]:
+        when = item.published.strftime("%Y-%m-%d %H:%M") if item.published else "undated"
+        leaders = f" [{', '.join(item.leaders)}]" if item.leaders else ""
+        lines.append(f"• {when} {html.escape(item.title[:200])}{html.escape(leaders)}")
+    return "\n".join(lines)
+
+
+async def status(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    lines = ops.status_lines()
+    pages = max(1, -(-len(lines) // STATUS_PAGE))
+    page = 1
+    if args:
+        if not args[0].isdigit() or not 1 <= int(args[0]) <= pages:
+            raise AdminError(f"Usage: /status [page], with page from 1 to {pages}.")
+        page = int(args[0])
+    shown = lines[(page - 1) * STATUS_PAGE : page * STATUS_PAGE]
+    footer = f"\nPage {page} of {pages}: /status {page + 1} for more." if page < pages else ""
+    return "\n".join([ops.status_header(), *shown]) + footer
+
+
+async def add_leader(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    _need(args, 2, "/addleader <id> <full name>")
+    leader_id, name = _id(args[0], "leader"), " ".join(args[1:]).strip()
+    if not 2 <= len(name) <= 200:
+        raise AdminError("A leader's name must be 2 to 200 characters.")
+    ops.add_leader(leader_id, name)
+    return f"Watching {html.escape(name)} (<code>{leader_id}</code>) from the next items on."
+
+
+async def alias(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    _need(args, 2, "/alias <leader> <alias>")
+    text = " ".join(args[1:]).strip()
+    if not 2 <= len(text) <= 100:
+        raise AdminError("An alias must be 2 to 100 characters.")
+    leader = ops.add_alias(args[0], text)
+    return f"“{html.escape(text)}” now also means {html.escape(leader)}, from the next items on."
+
+
+async def audit(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    lines = ops.audit_lines(AUDIT_SHOWN)
+    return "\n".join(["<b>Latest admin actions</b>", *lines]) if lines else "No admin actions yet."
+
+
+ADMIN_ACTIONS: dict[str, AdminAction] = {
+    "addsource": add_source,
+    "removesource": remove_source,
+    "pause": pause,
+    "resume": resume,
+    "check": check,
+    "status": status,
+    "addleader": add_leader,
+    "alias": alias,
+    "audit": audit,
+}
+
+
+async def can_post(context: ContextTypes.DEFAULT_TYPE, where: str) -> tuple[Target, str, str]:
+    """Resolve ``@channel`` or a chat id and make sure the bot may post there.
+
+    Returns the target, the chat's type and its title; raises AdminError with the reason.
+    """
+    try:
+        chat = await context.bot.get_chat(int(where) if re.fullmatch(r"-?\d+", where) else where)
+    except TelegramError as error:
+        raise AdminError(
+            f"Cannot reach {html.escape(where)}: {html.escape(error.message)}."
+        ) from None
+    if chat.type == ChatType.PRIVATE:
+        raise AdminError("Give a channel or group, not a private chat.")
+    try:
+        member = await context.bot.get_chat_member(chat.id, context.bot.id)
+    except TelegramError as error:
+        raise AdminError(
+            f"Cannot check my rights in {html.escape(where)}: {html.escape(error.message)}."
+        ) from None
+    title = chat.title or where
+    if chat.type == ChatType.CHANNEL:
+        allowed = member.status == ChatMember.OWNER or (
+            member.status == ChatMember.ADMINISTRATOR
+            and bool(getattr(member, "can_post_messages", False))
+        )
+        if not allowed:
+            raise AdminError(
+                f"I cannot post in {html.escape(title)}: make me an administrator of the "
+                "channel with the right to post messages, then try again."
+            )
+    elif member.status in (ChatMember.LEFT, ChatMember.BANNED) or (
+        member.status == ChatMember.RESTRICTED and not getattr(member, "can_send_messages", True)
+    ):
+        raise AdminError(f"I cannot post in {html.escape(title)}: add me to the group first.")
+    return Target(chat.id), chat.type, title

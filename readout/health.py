@@ -1,0 +1,64 @@
+"""Whether admins need to hear about a source, judged after each poll.
+
+Admins hear once when a source starts failing (after ``failures_before_alert`` failures
+in a row), once when its layout seems to have changed (the parser suddenly finds no items
+where it used to find several, or its items lose their dates or links: how a broken HTML
+scraper shows itself), and once when it is fine again. What was last said is kept in the
+store, so a restart neither repeats nor forgets an announcement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from readout.poll import SourceOutcome
+from store.store import FetchState
+
+FAILING, LAYOUT = "failing", "layout"
+# A source must have shown at least this many items (dates, links) before their loss counts.
+SHAPE_MINIMUM = 3
+
+
+@dataclass(frozen=True)
+class Notice:
+    source_id: str
+    announced: str | None
+    text: str
+
+
+def judge(
+    before: FetchState, outcome: SourceOutcome, failures: int, threshold: int
+) -> Notice | None:
+    """The notice this poll calls for, if any; ``before`` is the state before the poll."""
+    source = outcome.source
+    said = before.announced
+    if not outcome.ok:
+        if failures >= threshold and said != FAILING:
+            return Notice(
+                source.id,
+                FAILING,
+                f"⚠️ {source.name} ({source.id}) is failing: {failures} polls in a row. "
+                f"Last error: {outcome.error}",
+            )
+        return None
+    problem = None if outcome.unchanged else layout_problem(before, outcome)
+    if problem is not None:
+        if said == LAYOUT:
+            return None
+        return Notice(
+            source.id, LAYOUT, f"⚠️ {source.name} ({source.id}): layout changed? {problem}"
+        )
+    if said is None or (said == LAYOUT and outcome.unchanged):
+        return None
+    return Notice(source.id, None, f"✅ {source.name} ({source.id}) is working again.")
+
+
+def layout_problem(before: FetchState, outcome: SourceOutcome) -> str | None:
+    parsed, dated, linked = before.last_parsed or 0, before.last_dated or 0, before.last_linked or 0
+    if parsed >= SHAPE_MINIMUM and outcome.parsed == 0:
+        return f"it returned no items (it used to return {parsed})."
+    if outcome.parsed and dated >= SHAPE_MINIMUM and outcome.dated == 0:
+        return "its items lost their dates."
+    if outcome.parsed and linked >= SHAPE_MINIMUM and outcome.linked == 0:
+        return "its items lost their links."
+    return None

@@ -1,0 +1,386 @@
+"""Leader and keyword matching: the evaluation set, inflection, guards, bad input."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from bot import forms, matching, tags
+from bot.forms import word_forms
+from bot.leaders import CAVEATS, LEADERS, Leader
+from bot.matching import KeywordMatch, KeywordMatcher, Match, Matcher
+from readout.config import build_config
+
+EVAL = Path(__file__).parent / "eval" / "mentions.tsv"
+# The languages the issue names, plus every built-in leader's own.
+REQUIRED_LANGUAGES = {"en", "ru", "kk", "uk", "be", "az", "tr", "uz", "ky", "tg", "tk", "hy"}
+REQUIRED_LANGUAGES |= {"ka", "zh", "de", "fr", "it", "pt", "et", "hu"}
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(LEADERS)
+
+
+def eval_rows() -> list[tuple[str, frozenset[str], str]]:
+    rows = []
+    for line in EVAL.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#") or line.startswith("lang\t"):
+            continue
+        lang, leaders, text = line.split("\t")
+        rows.append((lang, frozenset() if leaders == "-" else frozenset(leaders.split(",")), text))
+    return rows
+
+
+def test_evaluation_set_precision_and_recall(matcher: Matcher) -> None:
+    """Precision and recall over (sentence, leader) pairs; ``pytest -s`` prints the table."""
+    rows = eval_rows()
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    misses = []
+    for lang, expected, text in rows:
+        found = set(matcher.leaders_in(text))
+        for key in (lang, "all"):
+            row = counts[key]
+            row[0] += 1
+            row[1] += len(found & expected)
+            row[2] += len(found - expected)
+            row[3] += len(expected - found)
+        if found != expected:
+            misses.append(f"  {lang} expected {sorted(expected)} got {sorted(found)}: {text}")
+
+    def ratio(part: int, whole: int) -> float:
+        return part / whole if whole else 1.0
+
+    print(f"\nleader matching on {len(rows)} sentences ({EVAL.name})")
+    print(f"{'lang':<5}{'sentences':>10}{'precision':>11}{'recall':>8}{'tp':>6}{'fp':>4}{'fn':>4}")
+    for lang in sorted(counts, key=lambda k: (k == "all", k)):
+        n, tp, fp, fn = counts[lang]
+        print(
+            f"{lang:<5}{n:>10}{ratio(tp, tp + fp):>11.3f}{ratio(tp, tp + fn):>8.3f}"
+            f"{tp:>6}{fp:>4}{fn:>4}"
+        )
+    if misses:
+        print("disagreements:\n" + "\n".join(misses))
+    _, tp, fp, fn = counts["all"]
+    assert ratio(tp, tp + fp) >= 0.98
+    assert ratio(tp, tp + fn) >= 0.98
+
+
+def test_evaluation_set_covers_every_leader_and_language() -> None:
+    rows = eval_rows()
+    assert len(rows) >= 300
+    named = {leader for _, expected, _ in rows for leader in expected}
+    assert {leader.id for leader in LEADERS} <= named
+    assert named <= {leader.id for leader in LEADERS}
+    assert {lang for lang, _, _ in rows} >= REQUIRED_LANGUAGES
+    negatives = sum(1 for _, expected, _ in rows if not expected)
+    assert negatives >= 80
+
+
+def test_watchlist_is_at_least_thirty_leaders_with_unique_ids() -> None:
+    ids = [leader.id for leader in LEADERS]
+    assert len(ids) >= 30 and len(set(ids)) == len(ids)
+    assert set(CAVEATS) <= set(ids)
+    for leader in LEADERS:
+        assert re.fullmatch(r"[a-z0-9][a-z0-9_-]*", leader.id)
+        assert any(re.search("[а-яёіїєәқңғүұөһ]", a, re.I) for a in leader.names), leader.id
+
+
+@pytest.mark.parametrize(
+    ("text", "form"),
+    [
+        ("Встреча с Путиным", "Путиным"),
+        ("Заява Путіна", "Путіна"),
+        ("Путинмен телефон арқылы сөйлесті", "Путинмен"),
+        ("Tokayev's visit", "Tokayev's"),
+        ("Тоқаевпен кездесті", "Тоқаевпен"),
+        ("Тоқаевтың жолдауы", "Тоқаевтың"),
+        ("Токаєвим", "Токаєвим"),
+        ("Tokayev'le görüştü", "Tokayev'le"),
+        ("Tokayevlə görüşüb", "Tokayevlə"),
+    ],
+)
+def test_a_configured_leader_is_found_inflected(text: str, form: str) -> None:
+    """Only nominative aliases are configured; the forms are derived, whatever the alias."""
+    leaders = (Leader("p", "P", ("Путин",)), Leader("t", "T", ("Tokayev", "Тоқаев", "Токаєв")))
+    (match,) = Matcher(leaders, caveats={}).matches(text)
+    assert match.form == form
+
+
+def test_aliases_from_config_are_inflected_too() -> None:
+    config = build_config(
+        {
+            "leaders": [
+                {"id": "tokayev", "aliases": ["Тоқаевқа"]},
+                {"id": "nauseda", "name": "Gitanas Nausėda", "aliases": ["Науседа"]},
+            ]
+        },
+        {},
+        "test",
+    )
+    matcher = Matcher(config.leaders)
+    assert matcher.leaders_in("Встреча с Гитанасом Науседой и Шавкатом Мирзиёевым") == (
+        "nauseda",
+        "mirziyoyev",
+    )
+    assert matcher.leaders_in("Nausėdos kalba") == ()  # Lithuanian endings are not known
+    assert matcher.leaders_in("Gitanas Nausėda spoke") == ("nauseda",)
+
+
+def test_an_alias_added_later_is_matched_once_the_matcher_is_rebuilt() -> None:
+    leader = Leader("merz", "Friedrich Merz", ("Merz",))
+    assert Matcher([leader]).leaders_in("Переговоры с Мерцем") == ()
+    extended = Leader(leader.id, leader.name, (*leader.aliases, "Мерц"))
+    assert Matcher([extended]).leaders_in("Переговоры с Мерцем") == ("merz",)
+
+
+@pytest.mark.parametrize(
+    ("word", "forms"),
+    [
+        ("Путин", {"путина", "путину", "путиным", "путине", "путинмен", "путиннің", "путинге"}),
+        ("Токаев", {"токаева", "токаеву", "токаевым", "токаеве", "токаевпен", "токаевтың"}),
+        ("Зеленский", {"зеленского", "зеленскому", "зеленским", "зеленском"}),
+        ("Зеленський", {"зеленського", "зеленському", "зеленським", "зеленськім"}),
+        ("Зяленскі", {"зяленскага", "зяленскаму", "зяленскім"}),
+        ("Лукашенко", {"лукашенко", "лукашенка", "лукашенкові", "лукашенком", "лукашенкомен"}),
+        ("Лукашэнка", {"лукашэнкі", "лукашэнку", "лукашэнкам"}),
+        ("Пашинян", {"пашиняна", "пашиняну", "пашиняном", "пашиняне", "пашинянмен"}),
+        ("Кобахидзе", {"кобахидзе", "кобахидземен", "кобахидзенің"}),
+        ("Трамп", {"трампа", "трампом", "трампові", "трамппен", "трамптың", "трампқа"}),
+        ("Эрдоган", {"эрдогана", "эрдоганом", "эрдогану"}),
+        ("Мерц", {"мерца", "мерцем", "мерцпен"}),
+        ("Кошта", {"кошты", "коште", "кошту", "коштой", "кошті", "коштою"}),
+        ("Юлия", {"юлии", "юлию", "юлией"}),
+        ("Такаеў", {"такаева", "такаеву", "такаевым"}),
+        ("Жапаров", {"жапаровдун", "жапаровго", "жапаровду"}),
+        ("Мирзиёев", {"мирзиёевнинг", "мирзиёевга", "мирзиеевым", "мирзиёевке"}),
+        ("Əliyev", {"əliyevin", "əliyevə", "əliyevi", "əliyevdə", "əliyevdən", "əliyevlə"}),
+        ("Putin", {"putinin", "putinə", "putinlə", "putinning", "putinga", "putins"}),
+        ("Orbán", {"orbánnal", "orbánt", "orbánnak", "orbannal"}),
+        ("Berdimuhamedow", {"berdimuhamedowyň", "berdimuhamedowa"}),
+        ("Փաշինյան", {"փաշինյանի", "փաշինյանը", "փաշինյանին", "փաշինյանով"}),
+        ("კობახიძე", {"კობახიძემ", "კობახიძის", "კობახიძეს", "კობახიძესთან"}),
+        ("ყაველაშვილი", {"ყაველაშვილმა", "ყაველაშვილის", "ყაველაშვილს"}),
+    ],
+)
+def test_forms_are_generated_from_the_nominative(word: str, forms: set[str]) -> None:
+    assert forms <= word_forms(word)
+
+
+@pytest.mark.parametrize(
+    ("word", "not_a_form"),
+    [
+        ("Зеленский", "зеленская"),  # Olena Zelenska
+        ("Зеленський", "зеленська"),
+        ("Алиев", "алиевой"),  # Mehriban Aliyeva's oblique cases
+        ("Путин", "путинцев"),
+        ("Трамп", "трамплин"),
+        ("Xi", "xian"),
+        ("Си", "сиа"),
+    ],
+)
+def test_forms_that_name_somebody_else_are_not_generated(word: str, not_a_form: str) -> None:
+    assert not_a_form not in word_forms(word)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Лыжники тренировались на трамплине, новый трамплин открыт.",
+        "Футболист Путинцев забил гол.",
+        "В Курилах началась путина.",
+        "The new terminal opened in Zelenograd and in Зеленоград.",
+        "The Xi'an museum and officials from Xinjiang; Xiamen port.",
+        "The XI Forum of Regions; Louis XI; Pius XI.",
+        "The Xi River flows through Guangdong.",
+        "Mehriban Aliyeva and Heydar Aliyev International Airport.",
+        "Мехрибан Алиева посетила аэропорт имени Гейдара Алиева.",
+        "Мехрибан Әлиева және Гейдар Әлиев.",
+        "Melania Trump, Donald Trump Jr. and Дональд Трамп-младший.",
+        "The minister played his trump card.",
+        "The president of Costa Rica and Коста-Рика.",
+        "Aram Khachaturian's ballet; балет Арама Хачатуряна.",
+        "Akylbek Japarov and Акылбек Жапаров.",
+        "Gurbanguly Berdimuhamedov; Гурбангулы Бердымухамедов.",
+        "Программа написана на языке Си. Единицы СИ.",
+        "Олена Зеленська і Елена Зеленская відкрили виставку.",
+        "Мерцание экрана и макронутриенты.",
+        "Тоқаевка ауылында мектеп ашылды.",
+        "Pere jalutas mere kallas.",
+    ],
+)
+def test_distractors_are_not_leaders(matcher: Matcher, text: str) -> None:
+    assert matcher.matches(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("President Xi said", ("xi",)),
+        ("China's Xi warned", ("xi",)),
+        ("Председатель КНР Си прибыл", ("xi",)),
+        ("Голова КНР Сі прибув", ("xi",)),
+        ("Xi said", ()),
+        ("Си прибыл", ()),
+        ("Putin and Xi met", ("putin", "xi")),
+        ("Путин и Си обсудили", ("putin", "xi")),
+        ("Xi Jinping spoke. Later Xi said", ("xi",)),
+        ("PRESIDENT XI SAID", ()),
+        ("President Costa", ("costa",)),
+        ("Costa said", ()),
+        ("Президент Армении Хачатурян", ("khachaturyan",)),
+        ("Хачатурян", ()),
+    ],
+)
+def test_ambiguous_aliases_need_context(matcher: Matcher, text: str, expected: tuple) -> None:
+    assert matcher.leaders_in(text) == expected
+
+
+def test_a_match_explains_itself(matcher: Matcher) -> None:
+    text = "Встреча с Президентом Казахстана Касым-Жомартом Токаевым и Путиным"
+    assert matcher.matches(text) == [
+        Match("tokayev", "Касым-Жомарт Токаев", "Касым-Жомартом Токаевым", 33, 56),
+        Match("putin", "Путин", "Путиным", 59, 66),
+    ]
+    for match in matcher.matches(text):
+        assert text[match.start : match.end] == match.form
+
+
+def test_leaders_are_listed_once_in_order_of_first_mention(matcher: Matcher) -> None:
+    text = "Trump called Putin. Putin thanked Trump and Tokayev."
+    assert matcher.leaders_in(text) == ("trump", "putin", "tokayev")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kassym-Jomart Tokayev",
+        "Kassym Jomart Tokayev",
+        "Касым-Жомартом Токаевым",
+        "Pashinyan-Aliyev talks",
+        "anti-Putin protests",
+        "Erdoğan’s office",
+        "d'Erdogan",
+    ],
+)
+def test_hyphens_and_apostrophes_are_word_boundaries(matcher: Matcher, text: str) -> None:
+    assert matcher.leaders_in(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "leaders"),
+    [
+        ("", ()),
+        (" \n\t ", ()),
+        ("\x00\x01\x02Путин\x03", ("putin",)),
+        ("Пу\u00adтин", ("putin",)),  # soft hyphen
+        ("Зе\u200bлен\u200dський", ("zelenskyy",)),  # zero-width space and joiner
+        ("\ufeffТоқаев\u2060пен", ("tokayev",)),
+        (
+            unicodedata.normalize("NFD", "Мирзиёев, Erdoğan, Əliyev"),
+            ("mirziyoyev", "erdogan", "aliyev"),
+        ),
+        (unicodedata.normalize("NFD", "İlham Əliyev"), ("aliyev",)),
+        ("Пу́тин", ("putin",)),  # a stress mark
+        ("Путiн", ("putin",)),  # Latin i in a Cyrillic word
+        ("Тrump", ("trump",)),  # Cyrillic Т in a Latin word
+        ("ПУТИН И ТОКАЕВ", ("putin", "tokayev")),
+        ("習近平习近平", ("xi",)),
+    ],
+)
+def test_bad_input_does_not_break_matching(matcher: Matcher, text: str, leaders: tuple) -> None:
+    assert matcher.leaders_in(text) == leaders
+
+
+def test_positions_index_the_callers_text_after_cleaning(matcher: Matcher) -> None:
+    text = "\u200bВстреча: Пу\u00adтин, " + unicodedata.normalize("NFD", "Мирзиёев") + " и Тоқаев"
+    spans = [(m.leader, text[m.start : m.end], m.form) for m in matcher.matches(text)]
+    assert spans == [
+        ("putin", "Пу\u00adтин", "Путин"),
+        ("mirziyoyev", unicodedata.normalize("NFD", "Мирзиёев"), "Мирзиёев"),
+        ("tokayev", "Тоқаев", "Тоқаев"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Putin met Tokayev in Astana. " * 35_000,
+        "П" * 1_000_000,
+        "Си си СИ Xi'an Xi' " * 55_000,
+        unicodedata.normalize("NFD", "Путин и Зеленський, Erdoğan. ") * 34_000,
+        "Пу\u00adтин\u200b " * 125_000,
+        "\u0301\u00ad" * 500_000,
+        os.urandom(1_000_000).decode("utf-8", "replace"),
+        os.urandom(1_000_000).decode("latin-1"),
+    ],
+    ids=["prose", "one-word", "short-aliases", "nfd", "soft-hyphens", "marks", "utf8", "latin1"],
+)
+def test_a_megabyte_of_anything_is_matched(matcher: Matcher, text: str) -> None:
+    """Correctness only; ``bench/bench_matching.py`` times these same inputs."""
+    found = matcher.matches(text)
+    assert all(0 <= m.start < m.end <= len(text) for m in found)
+    assert len(found) <= len(text) // 2
+
+
+@pytest.mark.parametrize("module", [matching, forms, tags], ids=lambda m: m.__name__)
+def test_no_pattern_can_backtrack_catastrophically(module: object) -> None:
+    """Every regular expression matching and tagging use is flat: no repeated group holds
+    another repetition, so none can take more than linear time whatever the text."""
+    nested = re.compile(r"\((?:[^()]|\([^()]*\))*[*+}]\)?[^()]*\)[*+{]")
+    assert all(nested.search(p) for p in ("(a+)+", r"(?:\w+\s)*", "(?:a|b+){2,}"))
+    patterns = [v for v in vars(module).values() if isinstance(v, re.Pattern)]
+    assert patterns
+    for pattern in patterns:
+        assert not nested.search(pattern.pattern), pattern.pattern
+
+
+def test_keywords_are_case_insensitive_and_whole_words() -> None:
+    keywords = KeywordMatcher(["Sanctions", "peace talks", "U.S.", "C++", "COP29"])
+    text = "SANCTIONS lifted; peace-talks resume; the U.S. team; C++ and cop29; sanctionsless"
+    assert keywords.matches(text) == [
+        KeywordMatch("Sanctions", "SANCTIONS", 0, 9),
+        KeywordMatch("peace talks", "peace-talks", 18, 29),
+        KeywordMatch("U.S.", "U.S.", 42, 46),
+        KeywordMatch("C++", "C++", 53, 56),
+        KeywordMatch("COP29", "cop29", 61, 66),
+    ]
+
+
+def test_keywords_do_not_shadow_each_other() -> None:
+    keywords = KeywordMatcher(["peace", "peace talks", "Peace"])
+    assert keywords.keywords == ("peace", "peace talks", "Peace")
+    assert keywords.keywords_in("Peace talks began") == ("peace talks", "peace", "Peace")
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "plain", "inflected"),
+    [
+        ("санкция", "новые санкцией", False, True),
+        ("Астана", "саммит в Астане", False, True),
+        ("Астана", "Астанада өтті", False, True),
+        ("газ", "Газпром", False, False),
+        ("Kazakhstan", "Kazakhstan's", True, True),
+        ("Путин", "путиным", False, True),
+    ],
+)
+def test_keyword_inflection_is_optional(
+    keyword: str, text: str, plain: bool, inflected: bool
+) -> None:
+    assert bool(KeywordMatcher([keyword]).matches(text)) is plain
+    assert bool(KeywordMatcher([keyword], inflect=True).matches(text)) is inflected
+
+
+def test_keywords_in_unspaced_scripts_and_of_punctuation_are_substrings() -> None:
+    keywords = KeywordMatcher(["一带一路", "++"])
+    assert keywords.keywords_in("推进一带一路建设 i++") == ("一带一路", "++")
+
+
+def test_no_keywords_match_nothing() -> None:
+    assert KeywordMatcher([]).matches("anything") == []
+    assert KeywordMatcher(["  "]).keywords == ()
