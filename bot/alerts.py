@@ -50,6 +50,8 @@ def render_plain(stored: StoredItem, leader_names: Mapping[str, str]) -> str:
         lines += ["", shorten(item.summary, 1500)]
     if item.leaders:
         lines.append("Leaders: " + ", ".join(leader_names.get(i, i) for i in item.leaders))
+    if item.tags:
+        lines.append(" ".join(f"#{tag}" for tag in item.tags))
     if item.url:
         lines.append(item.url)
     return shorten("\n".join(lines), MAX_MESSAGE)
@@ -73,6 +75,8 @@ def _compose(
     if item.leaders:
         names = ", ".join(leader_names.get(i, i) for i in item.leaders)
         lines += ["", f"<i>Leaders:</i> {_e(names)}"]
+    if item.tags:
+        lines.append(" ".join(f"#{_e(tag)}" for tag in item.tags))
     if item.url:
         shown = _e(_short_url(item.url))
         lines.append(f'<a href="{html.escape(item.url, quote=True)}">{shown}</a>')

@@ -166,8 +166,20 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _reply(update, HELP)
 
 
+ADMIN_HELP = (
+    "\n\n<b>Admin commands</b>\n"
+    "/addsource <i>id url [name]</i> · /removesource <i>id</i> · /pause <i>id</i> · "
+    "/resume <i>id</i> · /check <i>id</i>\n"
+    "/status [<i>page</i>] · /audit\n"
+    "/addleader <i>id full name</i> · /alias <i>leader alias</i>\n"
+    "/subscribe <i>leader or source</i> <i>@channel or chat id</i>"
+)
+
+
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await _reply(update, HELP)
+    user = update.effective_user
+    is_admin = user is not None and user.id in _readout(context).admins
+    await _reply(update, HELP + (ADMIN_HELP if is_admin else ""))
 
 
 def _argument(context: ContextTypes.DEFAULT_TYPE) -> str:

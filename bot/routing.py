@@ -3,10 +3,10 @@ source, or a keyword it contains, once per chat and topic however many of those 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from bot.matching import KeywordMatcher
 from scrapers.model import Item
 from scrapers.text import normalize_space
 from store.subscriptions import Subscription, Target
@@ -31,13 +31,11 @@ def normalize_keyword(text: str) -> str:
 
 
 def keywords_in(text: str, keywords: frozenset[str]) -> set[str]:
-    """The keywords ``text`` contains as whole words, case-insensitively."""
-    pattern = _keyword_pattern(keywords)
-    return {m.group().casefold() for m in pattern.finditer(normalize_space(text))} & keywords
+    """The stored keywords ``text`` contains (whole words, any case), on the leader engine."""
+    return {normalize_keyword(k) for k in _keyword_matcher(keywords).keywords_in(text)}
 
 
 @lru_cache(maxsize=32)
-def _keyword_pattern(keywords: frozenset[str]) -> re.Pattern[str]:
-    alternatives = sorted(keywords, key=len, reverse=True)
-    body = "|".join(r"\s+".join(map(re.escape, k.split())) for k in alternatives)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+def _keyword_matcher(keywords: frozenset[str]) -> KeywordMatcher:
+    """Every routed item is checked against every chat's keywords: compile them once."""
+    return KeywordMatcher(sorted(keywords))

@@ -255,6 +255,7 @@ class Store:
             "published_ts": item.published.timestamp() if item.published else None,
             "last_seen": moment,
             "content_hash": content_hash,
+            "tags": json.dumps(list(item.tags)),
         }
         if row is None:
             item_id = (
@@ -344,7 +345,7 @@ class Store:
             f"""
             SELECT i.id, i.source_id, i.title, i.url, i.guid, i.published, i.summary, i.text,
                    s.name, (SELECT group_concat(leader_id) FROM item_leaders l
-                            WHERE l.item_id = i.id) AS leaders
+                            WHERE l.item_id = i.id) AS leaders, i.tags
             FROM items i JOIN sources s ON s.id = i.source_id
             {where}
             ORDER BY coalesce(i.published_ts, 0) DESC, i.id DESC LIMIT ?
@@ -353,7 +354,7 @@ class Store:
         )
         found = []
         for row in rows.fetchall():
-            item_id, source, title, url, guid, published, summary, text, name, leaders = row
+            item_id, source, title, url, guid, published, summary, text, name, leaders, tags = row
             item = Item(
                 source=source,
                 title=title,
@@ -363,6 +364,7 @@ class Store:
                 summary=summary or "",
                 text=text or "",
                 leaders=tuple(leaders.split(",")) if leaders else (),
+                tags=tuple(json.loads(tags)) if tags else (),
             )
             found.append(StoredItem(item_id, item, name))
         return found

@@ -237,3 +237,9 @@ async def test_channel_subscription_needs_the_bot_to_post_there(admin: Harness) 
     admin.site.add("/feed", atom((5, "Putin on the channel"), (1, "Baseline item about Putin")))
     alert = [m for m in await fake.wait_sent(3) if m["chat_id"] == -1001]
     assert alert and "Putin</b> on the channel" in alert[0]["text"]
+
+
+async def test_help_lists_admin_commands_to_admins_only(admin: Harness) -> None:
+    assert "/addsource" in await as_admin(admin, "/help")
+    stranger = await admin.command("/help", chat_id=STRANGER, user_id=STRANGER)
+    assert "/addsource" not in stranger["text"]

@@ -25,6 +25,13 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield opened
 
 
+def test_stored_item_reads_back_for_its_alert(store: Store) -> None:
+    tagged = Item(SOURCE.id, "Call", "http://k.ru/9", leaders=("putin",), tags=("call",))
+    store.save_items(SOURCE.id, [tagged], route=route)
+    (stored,) = [s for s in store.recent("putin", 10) if s.item.title == "Call"]
+    assert stored.item == tagged and stored.source_name == "Kremlin"
+
+
 def test_baseline_owes_nothing(tmp_path: Path) -> None:
     with Store(tmp_path / "b.db") as store:
         store.sync_sources([SOURCE])

@@ -19,6 +19,7 @@ ITEM = Item(
     summary="The leaders discussed energy sanctions and grain exports.",
     text="Talks with Kassym-Jomart Tokayev. The leaders discussed energy sanctions and grain.",
     leaders=("tokayev", "putin"),
+    tags=("meeting",),
 )
 
 
@@ -68,7 +69,7 @@ def test_alert_says_source_time_title_leaders_and_link() -> None:
     text = render_alert(STORED, NAMES, lambda t: [(t.index("Kassym"), len(t))])
     assert text.splitlines()[0] == "<b>Kremlin (en)</b> · 2026-03-21 17:40 UTC+03:00"
     assert text.splitlines()[1] == "Talks with <b>Kassym-Jomart Tokayev</b>"
-    assert "<i>Leaders:</i> Kassym-Jomart Tokayev, Vladimir Putin" in text
+    assert "<i>Leaders:</i> Kassym-Jomart Tokayev, Vladimir Putin\n#meeting\n" in text
     assert text.endswith(
         '<a href="http://en.kremlin.ru/events/president/news/1">'
         "en.kremlin.ru/events/president/news/1</a>"
