@@ -251,24 +251,34 @@ async def _subscribe_elsewhere(
     await _reply(update, result)
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    readout = _seen(update, context)
+async def _changeable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Target | None:
+    """Where this command changes subscriptions, or None (refused, with a reply)."""
+    _seen(update, context)
     message = update.effective_message
     if message is None:
-        return
-    where = _elsewhere(context)
-    if where is not None:
-        await _subscribe_elsewhere(update, context, where)
-        return
+        return None
     if not await _may_change(update, context):
         await _reply(update, "Only this group's administrators can change its subscriptions.")
+        return None
+    return _target(message)
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    where = _elsewhere(context)
+    if where is not None:
+        _seen(update, context)
+        await _subscribe_elsewhere(update, context, where)
+        return
+    target = await _changeable(update, context)
+    if target is None:
         return
     choice = await _choose(update, context, "subscribe")
     if choice is None:
         return
+    readout = _readout(context)
     user = update.effective_user
     added = readout.store.subscriptions.add(
-        _target(message), choice.kind, choice.id, user.id if user else None
+        target, choice.kind, choice.id, user.id if user else None
     )
     readout.on_subscribed()
     verb = "Subscribed to" if added else "Already subscribed to"
@@ -276,29 +286,22 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    readout = _seen(update, context)
-    message = update.effective_message
-    if message is None:
-        return
-    if not await _may_change(update, context):
-        await _reply(update, "Only this group's administrators can change its subscriptions.")
+    target = await _changeable(update, context)
+    if target is None:
         return
     choice = await _choose(update, context, "unsubscribe")
     if choice is None:
         return
-    removed = readout.store.subscriptions.remove(_target(message), choice.kind, choice.id)
+    removed = _readout(context).store.subscriptions.remove(target, choice.kind, choice.id)
     verb = "Unsubscribed from" if removed else "This chat was not subscribed to"
     await _reply(update, f"{verb} {_describe(choice)}.")
 
 
 async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, add: bool) -> None:
-    readout = _seen(update, context)
-    message = update.effective_message
-    if message is None:
+    target = await _changeable(update, context)
+    if target is None:
         return
-    if not await _may_change(update, context):
-        await _reply(update, "Only this group's administrators can change its subscriptions.")
-        return
+    readout = _readout(context)
     verb = "keyword" if add else "unkeyword"
     text = normalize_keyword(_argument(context))
     if not KEYWORD_MIN <= len(text) <= KEYWORD_MAX:
@@ -312,10 +315,10 @@ async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, ad
     shown = f"<code>{html.escape(text)}</code>"
     if add:
         user = update.effective_user
-        done = store.add(_target(message), "keyword", text, user.id if user else None)
+        done = store.add(target, "keyword", text, user.id if user else None)
         await _reply(update, f"{'Following' if done else 'Already following'} keyword {shown}.")
     else:
-        done = store.remove(_target(message), "keyword", text)
+        done = store.remove(target, "keyword", text)
         await _reply(update, f"{'Stopped following' if done else 'Not following'} keyword {shown}.")
 
 
