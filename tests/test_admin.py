@@ -243,3 +243,23 @@ async def test_help_lists_admin_commands_to_admins_only(admin: Harness) -> None:
     assert "/addsource" in await as_admin(admin, "/help")
     stranger = await admin.command("/help", chat_id=STRANGER, user_id=STRANGER)
     assert "/addsource" not in stranger["text"]
+
+
+async def test_addsource_refuses_private_addresses_unless_allowed(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    from bot.admin import AdminError
+    from readout.config import build_config
+    from readout.operations import Operations
+    from scrapers.fetch import Fetcher
+    from store.store import Store
+
+    url = site.add("/private", feed("Inside"))
+    config = build_config({}, {}, "test")
+    with Store(tmp_path / "p.db") as store:
+        async with Fetcher(config.settings.http.policy()) as fetcher:
+            ops = Operations(Registry(config, store), store, fetcher, 3)
+            with pytest.raises(AdminError, match="private"):
+                await ops.add_source("inside", url, None)
+        assert store.admin.added_sources() == []
+    assert site.requests == []
