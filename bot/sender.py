@@ -46,6 +46,11 @@ BATCH = 500
 MAX_ROUNDS = 50
 
 
+DeliveryHook = Callable[[str, float | None, StoredItem | None], None]
+"""Told after each delivery attempt: its outcome ("sent", "edited", "retried", "failed" or
+"skipped"), the seconds Telegram took (None if it was not asked), and the item."""
+
+
 def _retry_after(error: RetryAfter) -> float:
     """Seconds to wait: a timedelta with PTB_TIMEDELTA (bot.application sets it), else int."""
     value = error.retry_after
@@ -63,8 +68,10 @@ class Sender:
         highlight: Highlighter,
         link_previews: bool = False,
         concurrency: int = 16,
+        on_attempt: DeliveryHook | None = None,
     ) -> None:
         self.store = store
+        self.on_attempt = on_attempt
         self.bot = bot
         self.leader_names = leader_names
         self.highlight = highlight
@@ -133,10 +140,24 @@ class Sender:
         stored = self.store.stored_item(delivery.item_id)
         if stored is None:
             self.store.outbox.failed(delivery.id, "item no longer stored")
+            self._report("failed", None, None)
             return
+        started = time.monotonic()
+        outcome = await self._attempt(delivery, stored)
+        self._report(outcome, time.monotonic() - started, stored)
+
+    def _report(self, outcome: str, seconds: float | None, stored: StoredItem | None) -> None:
+        if self.on_attempt is not None:
+            try:
+                self.on_attempt(outcome, seconds, stored)
+            except Exception:  # counting must never stop sending
+                log.exception("delivery hook failed")
+
+    async def _attempt(self, delivery: Delivery, stored: StoredItem) -> str:
+        """Send (or edit) once; the outcome for the hook."""
         outbox = self.store.outbox
         try:
-            await self._transmit(delivery, stored, plain=False)
+            return await self._transmit(delivery, stored, plain=False)
         except RetryAfter as error:
             wait = _retry_after(error)
             outbox.retry_at(
@@ -147,43 +168,47 @@ class Sender:
             self.store.subscriptions.move_chat(delivery.chat_id, error.new_chat_id)
         except Forbidden as error:
             self._pause(delivery.chat_id, error.message)
+            return "skipped"
         except BadRequest as error:
-            await self._bad_request(delivery, stored, error)
+            return await self._bad_request(delivery, stored, error)
         except NetworkError as error:  # 5xx, timeouts, connection trouble
             outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), error.message)
         except TelegramError as error:
             outbox.failed(delivery.id, error.message)
+            return "failed"
         except Exception as error:  # a bug must not spin the loop: retry it later, logged
             log.exception("delivery %s failed unexpectedly", delivery.id)
             outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), repr(error))
+        return "retried"
 
-    async def _bad_request(self, delivery: Delivery, stored: StoredItem, error: BadRequest) -> None:
+    async def _bad_request(self, delivery: Delivery, stored: StoredItem, error: BadRequest) -> str:
         reason = error.message.lower()
         outbox = self.store.outbox
         if delivery.edit_pending and "not modified" in reason:
             outbox.edited(delivery.id)
-        elif "can't parse entities" in reason or "can't find end" in reason:
+            return "edited"
+        if "can't parse entities" in reason or "can't find end" in reason:
             log.warning("alert for item %s rejected as HTML; sending plain", delivery.item_id)
             try:
-                await self._transmit(delivery, stored, plain=True)
+                return await self._transmit(delivery, stored, plain=True)
             except TelegramError as again:
-                self._give_up(delivery, again.message)
-        else:
-            self._give_up(delivery, error.message)
+                return self._give_up(delivery, again.message)
+        return self._give_up(delivery, error.message)
 
-    def _give_up(self, delivery: Delivery, reason: str) -> None:
+    def _give_up(self, delivery: Delivery, reason: str) -> str:
         if delivery.edit_pending:
             self.store.outbox.edited(delivery.id, f"edit failed: {reason}")
         else:
             self.store.outbox.failed(delivery.id, reason)
         log.warning("delivery %s to %s failed: %s", delivery.id, delivery.chat_id, reason)
+        return "failed"
 
     def _pause(self, chat_id: int, reason: str) -> None:
         log.info("chat %s paused: %s", chat_id, reason)
         self.store.subscriptions.pause_chat(chat_id, reason)
         self.store.outbox.skip_chat(chat_id, f"chat paused: {reason}")
 
-    async def _transmit(self, delivery: Delivery, stored: StoredItem, plain: bool) -> None:
+    async def _transmit(self, delivery: Delivery, stored: StoredItem, plain: bool) -> str:
         names = self.leader_names()
         if plain:
             text, mode = render_plain(stored, names), None
@@ -199,7 +224,7 @@ class Sender:
                 link_preview_options=self.previews,
             )
             self.store.outbox.edited(delivery.id)
-            return
+            return "edited"
         message = await self.bot.send_message(
             delivery.chat_id,
             text,
@@ -209,6 +234,7 @@ class Sender:
         )
         self.store.outbox.sent(delivery.id, message.message_id)
         self.sent_count += 1
+        return "sent"
 
 
 def _after(seconds: float) -> datetime:

@@ -25,6 +25,7 @@ from readout.poll import PollReport, poll_sources, read_fetched, read_items
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
+from store.maintenance import BackupError, backup
 from store.schema import SchemaError
 from store.store import Store
 
@@ -74,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true")
     leaders = commands.add_parser("leaders", help="list the watched leaders")
     leaders.add_argument("--json", action="store_true")
+    copy = commands.add_parser(
+        "backup", help="copy the store to PATH (a file or a folder); safe while `run` runs"
+    )
+    copy.add_argument("path", metavar="PATH", type=Path)
     return parser
 
 
@@ -83,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging(args.verbose)
         config = load_config(args.config)
         redact(config.token)
+        log = config.settings.log
+        configure_logging(args.verbose, log.level, log.format)
         return _dispatch(args, config)
     except UsageError as error:
         print(f"readout: {error}", file=sys.stderr)
@@ -109,9 +116,22 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return _check(config, args.id, args.url, args.file, args.json)
     if args.command == "poll":
         return _poll(config, args.source, args.json)
+    if args.command == "backup":
+        return _backup(config, args.path)
     from readout.service import run_service
 
     return run_service(config)
+
+
+def _backup(config: Config, path: Path) -> int:
+    store = config.settings.store.path
+    try:
+        written = backup(store, path)
+    except BackupError as error:
+        print(f"readout: backup: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"backed up {store} to {written} ({written.stat().st_size:,} bytes)")
+    return EXIT_OK
 
 
 def _known_source(config: Config, source_id: str) -> Source:

@@ -127,6 +127,9 @@ class TelegramSettings(_Section):
 
 class StoreSettings(_Section):
     path: Text = "data/readout.db"
+    keep_items_days: int = Field(365, ge=0)
+    keep_deliveries_days: int = Field(90, ge=0)
+    maintenance_interval: Duration = 6 * 3600.0
 
 
 class SchedulerSettings(_Section):
@@ -157,6 +160,11 @@ class CatalogSettings(_Section):
 
 class HealthSettings(_Section):
     listen: Annotated[str, AfterValidator(_listen)] = "127.0.0.1:8080"
+
+
+class LogSettings(_Section):
+    format: Literal["text", "json"] = "text"
+    level: Literal["debug", "info", "warning", "error"] = "warning"
 
 
 class SelectorEntry(_Section):
@@ -198,6 +206,7 @@ class Settings(_Section):
     http: HttpSettings = HttpSettings()
     catalog: CatalogSettings = CatalogSettings()
     health: HealthSettings = HealthSettings()
+    log: LogSettings = LogSettings()
     sources: tuple[SourceEntry, ...] = ()
     leaders: tuple[LeaderEntry, ...] = ()
 
@@ -234,13 +243,11 @@ def load_config(path: str | Path | None = None, env: Mapping[str, str] | None = 
 
 
 def build_config(raw: Mapping[str, Any], env: Mapping[str, str], origin: str) -> Config:
+    raw, from_env = _with_env(raw, env)
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(_first_problem(error, raw)) from None
-    if token := env.get(TOKEN_ENV, "").strip():
-        telegram = settings.telegram.model_copy(update={"token": SecretStr(token)})
-        settings = settings.model_copy(update={"telegram": telegram})
+        raise ConfigError(_first_problem(error, from_env)) from None
     return Config(
         settings=settings,
         sources=merge_sources(settings.sources, settings.catalog.enabled),
@@ -263,9 +270,44 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {error}") from None
 
 
-def _first_problem(error: ValidationError, raw: Mapping[str, Any]) -> str:
+def env_name(section: str, key: str) -> str:
+    """The variable that overrides ``section.key``: ``READOUT_STORE_PATH`` for store.path."""
+    return f"READOUT_{section}_{key}".upper()
+
+
+def _with_env(raw: Mapping[str, Any], env: Mapping[str, str]) -> tuple[dict[str, Any], set[str]]:
+    """``raw`` with every non-empty ``READOUT_<SECTION>_<KEY>`` variable put over the file.
+
+    A container is configured by environment as readily as by a mounted file, so each key
+    of a table (not the ``[[sources]]``/``[[leaders]]`` lists) has a variable, and the
+    variable wins. A list such as ``telegram.admins`` is given comma-separated. Returns the
+    keys that came from the environment, so a bad value can be blamed on its variable.
+    """
+    merged = dict(raw)
+    from_env: set[str] = set()
+    for section, field in Settings.model_fields.items():
+        model = field.annotation
+        if not (isinstance(model, type) and issubclass(model, _Section)):
+            continue
+        for key, spec in model.model_fields.items():
+            value = env.get(env_name(section, key), "").strip()
+            if not value:
+                continue
+            table = merged.get(section)
+            table = dict(table) if isinstance(table, Mapping) else {}
+            is_list = getattr(spec.annotation, "__origin__", None) is tuple
+            table[key] = [v.strip() for v in value.split(",") if v.strip()] if is_list else value
+            merged[section] = table
+            from_env.add(f"{section}.{key}")
+    return merged, from_env
+
+
+def _first_problem(error: ValidationError, from_env: set[str]) -> str:
     problem = error.errors()[0]
     key = _key_path(problem["loc"])
+    if key.partition("[")[0] in from_env:
+        section, _, name = key.partition("[")[0].partition(".")
+        key = f"{key} (from {env_name(section, name)})"
     kind = problem["type"]
     if kind == "extra_forbidden":
         return f"{key}: unknown key"

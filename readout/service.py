@@ -5,21 +5,25 @@ others; a failing source's job is moved further out after each failure (readout.
 and back to its interval on success. With a Telegram token, new items are routed to
 subscribed chats through the durable outbox and the bot answers chat commands; without
 one, alerts are printed to the terminal, and start-up says which it is.
+
+Beside the polls, the service serves ``/healthz`` and ``/metrics`` (readout.endpoint) on
+its own event loop, and runs a store upkeep job (retention, WAL checkpoint) every
+``store.maintenance_interval``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import html
 import logging
 import signal
-import sys
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application
 
 from bot.application import build_application
@@ -27,18 +31,26 @@ from bot.commands import Readout, bot_commands
 from bot.routing import route
 from bot.sender import Sender
 from readout.config import Config
+from readout.endpoint import Endpoint, EndpointError
 from readout.health import judge
+from readout.logs import status
+from readout.metrics import Metrics
 from readout.operations import Operations
 from readout.poll import SourceOutcome, poll_source
 from readout.registry import Registry
 from readout.schedule import jitter, poll_delay
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
+from store.maintenance import BATCH, Maintenance, cutoff, probe_writable
 from store.store import Store
 
 log = logging.getLogger(__name__)
 START_STAGGER_SECONDS = 2.0
 STOP_GRACE_SECONDS = 8.0
+# Upkeep runs this long after start-up (or sooner if its interval is shorter), then on its
+# interval. Its job lives in its own job store, apart from the one job per source.
+UPKEEP_FIRST_SECONDS = 60.0
+UPKEEP_JOB, UPKEEP_STORE = "@upkeep", "upkeep"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
@@ -53,6 +65,9 @@ class Service:
         self.stopping = asyncio.Event()
         self.sender: Sender | None = None
         self.application: Application | None = None  # type: ignore[type-arg]
+        self.metrics = Metrics()
+        self.endpoint: Endpoint | None = None
+        self._sending: asyncio.Task[None] | None = None
 
     async def run(self, handle_signals: bool = True) -> int:
         """Serve until ``stopping`` is set (by a signal, or by the caller)."""
@@ -61,6 +76,8 @@ class Service:
         with Store(self.config.settings.store.path) as store:
             registry = Registry(self.config, store)
             store.sync_sources(registry.sources())
+            self.metrics.restore(store.states())
+            self.metrics.watch_outbox(lambda: store.outbox.counts().get("pending", 0))
             async with Fetcher(self.config.settings.http.policy()) as fetcher:
                 application = None
                 if self.config.token:
@@ -69,14 +86,115 @@ class Service:
                 scheduler = AsyncIOScheduler(timezone=UTC)
                 registry.listeners.append(lambda: self._sync_jobs(scheduler, registry, fetcher))
                 self._sync_jobs(scheduler, registry, fetcher)
-                if application is None:
-                    scheduler.start()
-                    await self.stopping.wait()
-                    scheduler.shutdown(wait=False)
-                else:
-                    await self._run_with_telegram(application, scheduler, store)
-        print("readout: stopped", file=sys.stderr, flush=True)
+                self._schedule_upkeep(scheduler, store)
+                try:
+                    await self._serve(scheduler, store, application)
+                except EndpointError as error:
+                    status(str(error))
+                    return 1
+                except InvalidToken:
+                    log.debug("Telegram refused the token", exc_info=True)
+                    status("Telegram rejected the bot token (telegram.token)")
+                    return 1
+        status("stopped")
         return 0
+
+    async def _serve(
+        self,
+        scheduler: AsyncIOScheduler,
+        store: Store,
+        application: Application | None,  # type: ignore[type-arg]
+    ) -> None:
+        """The health endpoint first (so its address is known early), then the work."""
+        endpoint = Endpoint(
+            self.config.settings.health.listen,
+            lambda: self._health(scheduler),
+            self.metrics.exposition,
+        )
+        async with endpoint:
+            self.endpoint = endpoint
+            status(f"health and metrics on http://{endpoint.address} (/healthz, /metrics)")
+            if application is None:
+                scheduler.start()
+                await self.stopping.wait()
+                scheduler.shutdown(wait=False)
+            else:
+                await self._run_with_telegram(application, scheduler, store)
+
+    async def _health(self, scheduler: AsyncIOScheduler) -> str | None:
+        """Why the service is unhealthy, or None: what ``GET /healthz`` answers."""
+        if self.stopping.is_set():
+            return "stopping"
+        if not scheduler.running:
+            return "scheduler not running"
+        if self.application is not None:
+            sending = self._sending
+            if sending is None:
+                return "sender not started"
+            if sending.done():
+                error = None if sending.cancelled() else sending.exception()
+                return f"sender stopped: {error!r}" if error else "sender stopped"
+            updater = self.application.updater
+            if updater is None or not updater.running:
+                return "not receiving Telegram updates"
+        path = self.config.settings.store.path
+        if path != ":memory:":
+            try:
+                await asyncio.to_thread(probe_writable, path)
+            except (sqlite3.Error, OSError) as error:
+                return f"store not writable: {error}"
+        return None
+
+    def _schedule_upkeep(self, scheduler: AsyncIOScheduler, store: Store) -> None:
+        interval = self.config.settings.store.maintenance_interval
+        first = datetime.now(UTC) + timedelta(seconds=min(UPKEEP_FIRST_SECONDS, interval))
+        scheduler.add_jobstore(MemoryJobStore(), UPKEEP_STORE)
+        scheduler.add_job(
+            self._upkeep,
+            trigger="interval",
+            seconds=interval,
+            args=(store,),
+            id=UPKEEP_JOB,
+            name="store upkeep",
+            jobstore=UPKEEP_STORE,
+            next_run_time=first,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(int(interval), 1),
+        )
+
+    async def _upkeep(self, store: Store) -> None:
+        """Retention, then PRAGMA optimize and a WAL checkpoint: bounded disk over months.
+
+        Deletes go in small transactions with the event loop free between them, so polls
+        and sends carry on while a large backlog is pruned.
+        """
+        settings = self.config.settings.store
+        upkeep = Maintenance(store.db)
+        items = deliveries = 0
+        try:
+            if settings.keep_deliveries_days:
+                older = cutoff(settings.keep_deliveries_days)
+                while (pruned := upkeep.prune_deliveries(older)) > 0:
+                    deliveries += pruned
+                    await asyncio.sleep(0)
+            if settings.keep_items_days:
+                older = cutoff(settings.keep_items_days)
+                while (pruned := upkeep.prune_items(older)) > 0:
+                    items += pruned
+                    if pruned < BATCH:
+                        break
+                    await asyncio.sleep(0)
+            pages = upkeep.tidy()
+        except sqlite3.Error as error:
+            log.error("store upkeep failed: %s", error)
+            return
+        log.info(
+            "store upkeep: deleted %d items and %d deliveries; checkpointed %d WAL pages",
+            items,
+            deliveries,
+            pages,
+        )
 
     def _install_signals(self) -> None:
         loop = asyncio.get_running_loop()
@@ -84,7 +202,7 @@ class Service:
         def first_signal() -> None:
             if self.stopping.is_set():
                 raise SystemExit(1)
-            print("readout: stopping", file=sys.stderr, flush=True)
+            status("stopping")
             self.stopping.set()
 
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -111,6 +229,7 @@ class Service:
             leader_names=lambda: {leader.id: leader.name for leader in registry.leaders()},
             highlight=lambda text: [(m.start, m.end) for m in registry.matcher().matches(text)],
             link_previews=telegram.link_previews,
+            on_attempt=self.metrics.delivered,
         )
         readout.on_subscribed = self.sender.wake
         self.application = application
@@ -130,12 +249,20 @@ class Service:
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             scheduler.start()
             sending = asyncio.create_task(self.sender.run(self.stopping))
+            sending.add_done_callback(self._sender_ended)
+            self._sending = sending
             await self.stopping.wait()
             scheduler.shutdown(wait=False)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(sending, STOP_GRACE_SECONDS)
+            await asyncio.wait({sending}, timeout=STOP_GRACE_SECONDS)
+            if not sending.done():
+                sending.cancel()
+                await asyncio.wait({sending}, timeout=1)
             await application.updater.stop()
             await application.stop()
+
+    def _sender_ended(self, sending: asyncio.Task[None]) -> None:
+        if not sending.cancelled() and (error := sending.exception()) is not None:
+            log.error("the sender stopped; no alerts go out until restart", exc_info=error)
 
     def _announce(self, registry: Registry, telegram: bool) -> None:
         where = (
@@ -143,12 +270,10 @@ class Service:
             if telegram
             else "no Telegram token: alerts are printed here"
         )
-        print(
-            f"readout: watching {len([s for s in registry.sources() if s.enabled])} sources "
+        status(
+            f"watching {len([s for s in registry.sources() if s.enabled])} sources "
             f"with {len(registry.leaders())} "
-            f"leaders ({self.config.origin}); {where}",
-            file=sys.stderr,
-            flush=True,
+            f"leaders ({self.config.origin}); {where}"
         )
 
     def _interval(self, source: Source) -> float:
@@ -157,7 +282,7 @@ class Service:
     def _sync_jobs(self, scheduler: AsyncIOScheduler, registry: Registry, fetcher: Fetcher) -> None:
         """One job per enabled source: new ones start soon, removed or paused ones stop."""
         wanted = {s.id: s for s in registry.sources() if s.enabled}
-        for job in scheduler.get_jobs():
+        for job in scheduler.get_jobs(jobstore="default"):
             if job.id not in wanted:
                 job.remove()
         start = datetime.now(UTC)
@@ -195,6 +320,7 @@ class Service:
         router = route if self.sender is not None else None
         outcome = await poll_source(source, fetcher, store, registry.matcher(), router)
         failures = store.fetch_state(source.id).consecutive_failures
+        self.metrics.polled(outcome, failures)
         delay = poll_delay(self._interval(source), failures)
         if not outcome.ok:
             log.warning("%s failed (%d in a row): %s", source.id, failures, outcome.error)
@@ -213,7 +339,7 @@ class Service:
         """Health notices go straight to each admin; a failed one is logged, not queued."""
         log.warning("admin notice: %s", text)
         if self.application is None:
-            print(f"readout: {text}", file=sys.stderr, flush=True)
+            status(text)
             return
         for admin in self.config.settings.telegram.admins:
             try:

@@ -195,11 +195,17 @@ def _v4_administration(db: sqlite_utils.Database) -> None:
     db.table("audit").create_index(["at"])
 
 
+def _v5_heartbeat(db: sqlite_utils.Database) -> None:
+    """One row the health check rewrites: ``GET /healthz`` proves the store takes writes."""
+    db.table("heartbeat").create({"id": int, "at": str}, pk="id")
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
     _v3_delivery,
     _v4_administration,
+    _v5_heartbeat,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

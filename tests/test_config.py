@@ -208,7 +208,7 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     example = Path(__file__).resolve().parent.parent / "config.example.toml"
     cfg = load_config(example, env={})
     text = example.read_text()
-    for section in ("telegram", "store", "scheduler", "http", "catalog", "health"):
+    for section in ("telegram", "store", "scheduler", "http", "catalog", "health", "log"):
         model = getattr(cfg.settings, section)
         for key in type(model).model_fields:
             assert f"{key} =" in text or f"# {key} =" in text, f"{section}.{key} undocumented"

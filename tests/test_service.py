@@ -37,10 +37,15 @@ def test_failing_source_backs_off_within_caps(interval: float, failures: int, de
 
 
 class Process:
-    """``python -m readout run`` with its output lines readable as they come."""
+    """``python -m readout run`` with its output lines readable as they come.
 
-    def __init__(self, cwd: Path, *args: str) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
+    Its health endpoint listens on a free port (``READOUT_HEALTH_LISTEN``) unless ``env``
+    says otherwise, so tests never collide on the default 8080.
+    """
+
+    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        base = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
+        env = {**base, "READOUT_HEALTH_LISTEN": "127.0.0.1:0", **(env or {})}
         self.popen = subprocess.Popen(
             [sys.executable, "-m", "readout", *args, "run"],
             cwd=cwd,

@@ -65,6 +65,7 @@ async def serving(
     config.write_text(
         f'[telegram]\ntoken = "{fake.token}"\napi_base_url = "{fake.bot_url}"\n{extra}'
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
+        '[health]\nlisten = "127.0.0.1:0"\n'
         f'[store]\npath = "{folder / "r.db"}"\n'
         f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "0.3s"\n'
     )
