@@ -13,6 +13,7 @@ stopping, the health address) go through ``status``, so they are JSON too when t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -148,4 +149,7 @@ def status(text: str) -> None:
         line = json.dumps(entry, ensure_ascii=False)
     else:
         line = f"readout: {text}".replace("\n", "\\n")
-    print(scrub(line), file=sys.stderr, flush=True)
+    # stderr may be a pipe whose reader is gone (`readout run | head`): that must not
+    # break start-up or stopping, so the line is dropped instead.
+    with contextlib.suppress(OSError, ValueError):
+        print(scrub(line), file=sys.stderr, flush=True)

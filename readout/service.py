@@ -202,8 +202,8 @@ class Service:
         def first_signal() -> None:
             if self.stopping.is_set():
                 raise SystemExit(1)
+            self.stopping.set()  # first: saying so may fail, stopping must not
             status("stopping")
-            self.stopping.set()
 
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, first_signal)

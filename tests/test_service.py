@@ -99,3 +99,20 @@ def test_run_alerts_new_items_and_stops_cleanly_on_sigterm(
     service.popen.send_signal(signal.SIGTERM)
     assert service.popen.wait(timeout=10) == 0
     assert (tmp_path / "data" / "readout.db").exists()
+
+
+def test_run_stops_on_sigterm_even_when_its_output_pipe_is_gone(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
+    env["READOUT_HEALTH_LISTEN"] = "127.0.0.1:0"
+    popen = subprocess.Popen(
+        [sys.executable, "-m", "readout", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert popen.stdout is not None
+    assert popen.stdout.readline().startswith(b"readout: watching")
+    popen.stdout.close()  # like `readout run | head -1`: every later write hits a closed pipe
+    popen.send_signal(signal.SIGTERM)
+    assert popen.wait(timeout=10) == 0
