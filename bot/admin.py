@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from telegram import ChatMember, Update
+from telegram import ChatMember, Update, User
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from scrapers.model import Item
+from store.admin import AdminRecords
 from store.subscriptions import Target
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -53,15 +54,6 @@ class AdminOperations(Protocol):
     def add_alias(self, leader_id: str, alias: str) -> str: ...
     def status_lines(self) -> list[str]: ...
     def status_header(self) -> str: ...
-    def audit(
-        self,
-        user_id: int,
-        user_name: str | None,
-        command: str,
-        arguments: str,
-        result: str,
-        ok: bool,
-    ) -> None: ...
     def audit_lines(self, limit: int) -> list[str]: ...
 
 
@@ -71,10 +63,19 @@ AdminAction = Callable[
 ]
 
 
+def record(
+    records: AdminRecords, user: User, command: str, arguments: str, reply: str, ok: bool
+) -> None:
+    """One line of the audit trail: who, what, and the reply as they read it."""
+    name = user.username or user.full_name
+    records.audit(user.id, name, command, arguments, _plain(reply)[:300], ok)
+
+
 def admin_command(
     name: str,
     ops: Callable[[ContextTypes.DEFAULT_TYPE], AdminOperations | None],
     admins: Callable[[ContextTypes.DEFAULT_TYPE], frozenset[int]],
+    records: Callable[[ContextTypes.DEFAULT_TYPE], AdminRecords],
     action: AdminAction,
 ) -> Handler:
     """Wrap ``action`` with the admin check, the reply and the audit record."""
@@ -92,14 +93,7 @@ def admin_command(
                 reply, ok = await action(update, context, operations, arguments), True
             except AdminError as error:
                 reply, ok = str(error), False
-        operations.audit(
-            user.id,
-            user.username or user.full_name,
-            name,
-            " ".join(arguments),
-            _plain(reply)[:300],
-            ok,
-        )
+        record(records(context), user, name, " ".join(arguments), reply, ok)
         for chunk in split_message(reply):
             await message.reply_text(chunk)
 

@@ -34,7 +34,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.admin import ADMIN_ACTIONS, AdminError, AdminOperations, admin_command, can_post
+from bot.admin import (
+    ADMIN_ACTIONS,
+    AdminError,
+    AdminOperations,
+    admin_command,
+    can_post,
+    record,
+)
 from bot.leaders import Leader
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
@@ -104,7 +111,11 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
         application.add_handler(CommandHandler(name, callback))
     for name, action in ADMIN_ACTIONS.items():
         handler = admin_command(
-            name, lambda c: _readout(c).ops, lambda c: _readout(c).admins, action
+            name,
+            lambda c: _readout(c).ops,
+            lambda c: _readout(c).admins,
+            lambda c: _readout(c).store.admin,
+            action,
         )
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CallbackQueryHandler(toggle_button, pattern=r"^toggle:"))
@@ -239,15 +250,9 @@ async def _subscribe_elsewhere(
         readout.on_subscribed()
         verb = "Subscribed" if added else "Already subscribed"
         result, ok = f"{verb} {html.escape(title)} to {_describe(choice)}.", True
-    if readout.ops is not None:
-        readout.ops.audit(
-            user.id,
-            user.username or user.full_name,
-            "subscribe",
-            " ".join([*(context.args or []), where]),
-            result,
-            ok,
-        )
+    record(
+        readout.store.admin, user, "subscribe", " ".join([*(context.args or []), where]), result, ok
+    )
     await _reply(update, result)
 
 

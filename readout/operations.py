@@ -150,17 +150,6 @@ class Operations:
                 lines.append(f"✅ {name} ok · last {last} · {count} new/24h{failures}")
         return lines
 
-    def audit(
-        self,
-        user_id: int,
-        user_name: str | None,
-        command: str,
-        arguments: str,
-        result: str,
-        ok: bool,
-    ) -> None:
-        self.store.admin.audit(user_id, user_name, command, arguments, result, ok)
-
     def audit_lines(self, limit: int) -> list[str]:
         lines = []
         for entry in self.store.admin.latest_audit(limit):
