@@ -19,6 +19,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions
@@ -51,6 +52,15 @@ DeliveryHook = Callable[[str, float | None, StoredItem | None], None]
 "skipped"), the seconds Telegram took (None if it was not asked), and the item."""
 
 
+@dataclass(frozen=True)
+class _Alert:
+    """An item as stored, and its message in both forms Telegram may be sent."""
+
+    stored: StoredItem
+    html: str
+    plain: str
+
+
 def _retry_after(error: RetryAfter) -> float:
     """Seconds to wait: a timedelta with PTB_TIMEDELTA (bot.application sets it), else int."""
     value = error.retry_after
@@ -80,6 +90,7 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self._last_sent: dict[int, float] = {}
         self.sent_count = 0
+        self._alerts: dict[int, _Alert | None] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -112,6 +123,8 @@ class Sender:
             due = self.store.outbox.due(limit=BATCH)
             if not due:
                 break
+            # One item fans out to many chats: read and render it once per round.
+            self._alerts.clear()
             by_chat: dict[int, list[Delivery]] = defaultdict(list)
             for delivery in due:
                 by_chat[delivery.chat_id].append(delivery)
@@ -136,15 +149,27 @@ class Sender:
                 await asyncio.sleep(wait)
         self._last_sent[chat_id] = time.monotonic()
 
+    def _alert(self, item_id: int) -> _Alert | None:
+        if item_id not in self._alerts:
+            stored = self.store.stored_item(item_id)
+            alert = None
+            if stored is not None:
+                names = self.leader_names()
+                alert = _Alert(
+                    stored, render_alert(stored, names, self.highlight), render_plain(stored, names)
+                )
+            self._alerts[item_id] = alert
+        return self._alerts[item_id]
+
     async def _deliver(self, delivery: Delivery) -> None:
-        stored = self.store.stored_item(delivery.item_id)
-        if stored is None:
+        alert = self._alert(delivery.item_id)
+        if alert is None:
             self.store.outbox.failed(delivery.id, "item no longer stored")
             self._report("failed", None, None)
             return
         started = time.monotonic()
-        outcome = await self._attempt(delivery, stored)
-        self._report(outcome, time.monotonic() - started, stored)
+        outcome = await self._attempt(delivery, alert)
+        self._report(outcome, time.monotonic() - started, alert.stored)
 
     def _report(self, outcome: str, seconds: float | None, stored: StoredItem | None) -> None:
         if self.on_attempt is not None:
@@ -153,11 +178,11 @@ class Sender:
             except Exception:  # counting must never stop sending
                 log.exception("delivery hook failed")
 
-    async def _attempt(self, delivery: Delivery, stored: StoredItem) -> str:
+    async def _attempt(self, delivery: Delivery, alert: _Alert) -> str:
         """Send (or edit) once; the outcome for the hook."""
         outbox = self.store.outbox
         try:
-            return await self._transmit(delivery, stored, plain=False)
+            return await self._transmit(delivery, alert.html, ParseMode.HTML)
         except RetryAfter as error:
             wait = _retry_after(error)
             outbox.retry_at(
@@ -170,7 +195,7 @@ class Sender:
             self._pause(delivery.chat_id, error.message)
             return "skipped"
         except BadRequest as error:
-            return await self._bad_request(delivery, stored, error)
+            return await self._bad_request(delivery, alert, error)
         except NetworkError as error:  # 5xx, timeouts, connection trouble
             outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), error.message)
         except TelegramError as error:
@@ -181,7 +206,7 @@ class Sender:
             outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), repr(error))
         return "retried"
 
-    async def _bad_request(self, delivery: Delivery, stored: StoredItem, error: BadRequest) -> str:
+    async def _bad_request(self, delivery: Delivery, alert: _Alert, error: BadRequest) -> str:
         reason = error.message.lower()
         outbox = self.store.outbox
         if delivery.edit_pending and "not modified" in reason:
@@ -190,7 +215,7 @@ class Sender:
         if "can't parse entities" in reason or "can't find end" in reason:
             log.warning("alert for item %s rejected as HTML; sending plain", delivery.item_id)
             try:
-                return await self._transmit(delivery, stored, plain=True)
+                return await self._transmit(delivery, alert.plain, None)
             except TelegramError as again:
                 return self._give_up(delivery, again.message)
         return self._give_up(delivery, error.message)
@@ -208,12 +233,7 @@ class Sender:
         self.store.subscriptions.pause_chat(chat_id, reason)
         self.store.outbox.skip_chat(chat_id, f"chat paused: {reason}")
 
-    async def _transmit(self, delivery: Delivery, stored: StoredItem, plain: bool) -> str:
-        names = self.leader_names()
-        if plain:
-            text, mode = render_plain(stored, names), None
-        else:
-            text, mode = render_alert(stored, names, self.highlight), ParseMode.HTML
+    async def _transmit(self, delivery: Delivery, text: str, mode: ParseMode | None) -> str:
         thread = delivery.thread_id or None
         if delivery.edit_pending and delivery.message_id is not None:
             await self.bot.edit_message_text(
