@@ -28,6 +28,11 @@ class Leader:
         """The display name and every alias, each once, in the order given."""
         return tuple(dict.fromkeys((self.name, *self.aliases)))
 
+    def extended(self, name: str | None, aliases: tuple[str, ...]) -> Leader:
+        """This leader with more aliases (each kept once) and, if given, another name:
+        how config entries and chat commands add to a leader without losing its own."""
+        return Leader(self.id, name or self.name, tuple(dict.fromkeys((*self.aliases, *aliases))))
+
 
 @dataclass(frozen=True)
 class Caveats:

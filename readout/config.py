@@ -380,6 +380,5 @@ def merge_leaders(entries: tuple[LeaderEntry, ...]) -> tuple[Leader, ...]:
                 raise ConfigError(f"leaders[{index}].name: required for a new leader")
             merged[entry.id] = Leader(entry.id, entry.name, entry.aliases)
         else:
-            aliases = tuple(dict.fromkeys((*existing.aliases, *entry.aliases)))
-            merged[entry.id] = Leader(entry.id, entry.name or existing.name, aliases)
+            merged[entry.id] = existing.extended(entry.name, entry.aliases)
     return tuple(merged.values())

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.admin import AdminError, CheckReport
 from readout import __version__
-from readout.poll import read_fetched
+from readout.poll import read_fetched, shape
 from readout.registry import Registry
 from scrapers.discovery import advertised_feeds, looks_like_html
 from scrapers.errors import SourceError
@@ -64,14 +64,8 @@ class Operations:
         saved = self.store.save_items(source.id, items)
         # No validators or body hash: the next poll parses afresh and finds these same
         # items already stored, so nothing from the baseline is ever alerted.
-        dated = sum(1 for item in items if item.published)
-        linked = sum(1 for item in items if item.url)
         self.store.record_success(
-            source.id,
-            etag=None,
-            last_modified=None,
-            body_hash=None,
-            shape=(len(items), dated, linked),
+            source.id, etag=None, last_modified=None, body_hash=None, shape=shape(items)
         )
         self.registry.changed()
         return source.url, len(saved.new)

@@ -65,6 +65,13 @@ class PollReport:
         )
 
 
+def shape(items: Sequence[Item]) -> tuple[int, int, int]:
+    """How many items, how many dated, how many linked: what a broken parser loses first."""
+    dated = sum(1 for item in items if item.published is not None)
+    linked = sum(1 for item in items if item.url is not None)
+    return len(items), dated, linked
+
+
 def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
     """Each item with the leaders it mentions and the kind of event it reports."""
     return [
@@ -122,14 +129,13 @@ async def poll_source(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
     saved = store.save_items(source.id, items, route=route)
-    dated = sum(1 for item in items if item.published is not None)
-    linked = sum(1 for item in items if item.url is not None)
+    count, dated, linked = shape(items)
     store.record_success(
         source.id,
         etag=fetched.etag,
         last_modified=fetched.last_modified,
         body_hash=body_hash,
-        shape=(len(items), dated, linked),
+        shape=(count, dated, linked),
     )
     return SourceOutcome(
         source,

@@ -62,8 +62,7 @@ class Registry:
                 if entry.name:
                     merged[entry.id] = Leader(entry.id, entry.name, entry.aliases)
                 continue
-            aliases = tuple(dict.fromkeys((*base.aliases, *entry.aliases)))
-            merged[entry.id] = Leader(entry.id, entry.name or base.name, aliases)
+            merged[entry.id] = base.extended(entry.name, entry.aliases)
         return list(merged.values())
 
     def matcher(self) -> Matcher:
