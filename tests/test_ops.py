@@ -581,6 +581,10 @@ def test_backup_is_a_consistent_copy_while_the_service_writes(
             writing.set()
             time.sleep(0.05)
 
+    def stored_items() -> int:
+        with sqlite3.connect(tmp_path / "data" / "readout.db") as live:
+            return int(live.execute("SELECT count(*) FROM items").fetchone()[0])
+
     publisher = threading.Thread(target=publish, daemon=True)
     publisher.start()
     counts = []
@@ -596,7 +600,7 @@ def test_backup_is_a_consistent_copy_while_the_service_writes(
                 assert copy.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
                 assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
                 counts.append(copy.execute("SELECT count(*) FROM items").fetchone()[0])
-            time.sleep(0.5)
+            wait_until(lambda: stored_items() > counts[-1], 10, "the service to store more")
     finally:
         done.set()
         publisher.join(5)
