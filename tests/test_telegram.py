@@ -67,7 +67,7 @@ async def serving(
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
         '[health]\nlisten = "127.0.0.1:0"\n'
         f'[store]\npath = "{folder / "r.db"}"\n'
-        f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "0.3s"\n'
+        f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "1s"\n'
     )
     service = Service(load_config(config, env={}))
     task = asyncio.create_task(service.run(handle_signals=False))
