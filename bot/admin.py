@@ -66,9 +66,10 @@ AdminAction = Callable[
 def record(
     records: AdminRecords, user: User, command: str, arguments: str, reply: str, ok: bool
 ) -> None:
-    """One line of the audit trail: who, what, and the reply as they read it."""
+    """One line of the audit trail: who, what, and the reply as they read it (the store
+    cuts each to its bound)."""
     name = user.username or user.full_name
-    records.audit(user.id, name, command, arguments, _plain(reply)[:300], ok)
+    records.audit(user.id, name, command, arguments, _plain(reply), ok)
 
 
 def admin_command(

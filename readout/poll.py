@@ -20,7 +20,7 @@ from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators
 from scrapers.model import Item, Source
 from scrapers.parsers import parse
-from store.store import Router, Store
+from store.store import Router, Routing, Store
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ async def poll_source(
     fetcher: Fetcher,
     store: Store,
     matcher: Matcher,
-    route: Router | None = None,
+    route: Router | Routing | None = None,
 ) -> SourceOutcome:
     state = store.fetch_state(source.id)
     try:
@@ -128,7 +128,7 @@ async def poll_source(
         return _failed(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
-    saved = store.save_items(source.id, items, route=route)
+    saved = await store.ingest(source.id, items, route=route)
     count, dated, linked = shape(items)
     store.record_success(
         source.id,
