@@ -8,10 +8,11 @@ whole batch or none of it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -152,6 +153,35 @@ class StoredItem:
     source_name: str
 
 
+class _Database(sqlite_utils.Database):
+    """sqlite-utils with transactions that take the write lock as they begin.
+
+    The service writes through two connections (the loop's, and the writer thread's that
+    stores polls). A deferred ``BEGIN`` that reads before it writes holds a snapshot; if
+    the other connection commits meanwhile, its first write fails at once with "database
+    is locked" (SQLITE_BUSY_SNAPSHOT), without waiting out ``busy_timeout``. ``BEGIN
+    IMMEDIATE`` waits for the lock instead, and then reads what is current.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        if self.conn.in_transaction:
+            with super().atomic() as nested:
+                yield nested
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 class Store:
     """The SQLite file, opened in WAL mode with foreign keys, migrated to the current schema."""
 
@@ -162,7 +192,7 @@ class Store:
         self._writer_store: Store | None = None
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(path)
+        self.db: sqlite_utils.Database = _Database(path)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
         # WAL with synchronous=NORMAL survives a crash of the process intact; only a power
