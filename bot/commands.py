@@ -43,11 +43,12 @@ from bot.admin import (
     record,
 )
 from bot.leaders import Leader
+from bot.pages import PageError, page_argument, page_of, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
 from scrapers.model import Source
 from store.store import Store
-from store.subscriptions import Target
+from store.subscriptions import MAX_KEYWORDS, MAX_SUBSCRIPTIONS, LimitReached, Target
 
 KEYWORD_MIN, KEYWORD_MAX = 2, 100
 RECENT_COUNT = 5
@@ -142,6 +143,42 @@ async def _reply(update: Update, text: str, **options: object) -> None:
     message = update.effective_message
     if message is not None:
         await message.reply_text(text, parse_mode=ParseMode.HTML, **options)  # type: ignore[arg-type]
+
+
+async def _reply_page(
+    update: Update,
+    command: str,
+    header: str,
+    lines: Sequence[str],
+    wanted: str | None,
+    usage: str = "",
+    given: str = "",
+    **options: object,
+) -> None:
+    """One page of a listing (bot.pages): never over Telegram's limit, never dropped."""
+    try:
+        text = page_of(command, header, lines, wanted, usage=usage, given=given)
+    except PageError as error:
+        await _reply(update, str(error))
+        return
+    await _reply(update, text, **options)
+
+
+def _wanted_page(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    return context.args[0] if context.args else None
+
+
+def _full(error: LimitReached) -> str:
+    """The polite refusal when a chat follows as much as it may."""
+    if error.kind == "keyword" and error.limit == MAX_KEYWORDS:
+        return (
+            f"This chat already follows {MAX_KEYWORDS} keywords, the most Readout allows: "
+            "/unkeyword one first. Nothing was changed."
+        )
+    return (
+        f"This chat already follows {MAX_SUBSCRIPTIONS} leaders, sources and keywords, the "
+        "most Readout allows: /unsubscribe from one first. Nothing was changed."
+    )
 
 
 def _seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Readout:
@@ -246,10 +283,14 @@ async def _subscribe_elsewhere(
         result, ok = str(error), False
     else:
         readout.store.subscriptions.ensure_chat(target.chat_id, chat_type, title)
-        added = readout.store.subscriptions.add(target, choice.kind, choice.id, user.id)
-        readout.on_subscribed()
-        verb = "Subscribed" if added else "Already subscribed"
-        result, ok = f"{verb} {html.escape(title)} to {_describe(choice)}.", True
+        try:
+            added = readout.store.subscriptions.add(target, choice.kind, choice.id, user.id)
+        except LimitReached as full:
+            result, ok = _full(full).replace("This chat", html.escape(title)), False
+        else:
+            readout.on_subscribed()
+            verb = "Subscribed" if added else "Already subscribed"
+            result, ok = f"{verb} {html.escape(title)} to {_describe(choice)}.", True
     record(
         readout.store.admin, user, "subscribe", " ".join([*(context.args or []), where]), result, ok
     )
@@ -282,9 +323,13 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     readout = _readout(context)
     user = update.effective_user
-    added = readout.store.subscriptions.add(
-        target, choice.kind, choice.id, user.id if user else None
-    )
+    try:
+        added = readout.store.subscriptions.add(
+            target, choice.kind, choice.id, user.id if user else None
+        )
+    except LimitReached as full:
+        await _reply(update, _full(full))
+        return
     readout.on_subscribed()
     verb = "Subscribed to" if added else "Already subscribed to"
     await _reply(update, f"{verb} {_describe(choice)}.")
@@ -320,7 +365,11 @@ async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, ad
     shown = f"<code>{html.escape(text)}</code>"
     if add:
         user = update.effective_user
-        done = store.add(target, "keyword", text, user.id if user else None)
+        try:
+            done = store.add(target, "keyword", text, user.id if user else None)
+        except LimitReached as full:
+            await _reply(update, _full(full))
+            return
         await _reply(update, f"{'Following' if done else 'Already following'} keyword {shown}.")
     else:
         done = store.remove(target, "keyword", text)
@@ -346,7 +395,7 @@ async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     leaders = {leader.id: leader.name for leader in readout.leaders()}
     sources_by_id = {source.id: source.name for source in readout.sources()}
-    lines = ["<b>This chat follows:</b>"]
+    lines = []
     for sub in mine:
         if sub.kind == "keyword":
             lines.append(f"• keyword <code>{html.escape(sub.target)}</code>")
@@ -354,7 +403,8 @@ async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         names = leaders if sub.kind == "leader" else sources_by_id
         label = names.get(sub.target, sub.target)
         lines.append(f"• {sub.kind} {_describe(Choice(sub.kind, sub.target, label))}")
-    await _reply(update, "\n".join(lines))
+    header = "<b>This chat follows:</b>"
+    await _reply_page(update, "subscriptions", header, lines, _wanted_page(context))
 
 
 def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
@@ -374,12 +424,18 @@ async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    lines = ["<b>Watched leaders</b> (tap to follow or unfollow):"]
-    lines += [
+    lines = [
         f"• {html.escape(leader.name)} — <code>{html.escape(leader.id)}</code>"
         for leader in readout.leaders()
     ]
-    await _reply(update, "\n".join(lines), reply_markup=_leader_keyboard(readout, _target(message)))
+    await _reply_page(
+        update,
+        "leaders",
+        "<b>Watched leaders</b> (tap to follow or unfollow):",
+        lines,
+        _wanted_page(context),
+        reply_markup=_leader_keyboard(readout, _target(message)),
+    )
 
 
 async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -401,7 +457,11 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if store.remove(target, "leader", leader_id):
         note = f"Unsubscribed from {known[leader_id]}"
     else:
-        store.add(target, "leader", leader_id, user_id)
+        try:
+            store.add(target, "leader", leader_id, user_id)
+        except LimitReached as full:
+            await query.answer(plain_text(_full(full))[:200])
+            return
         readout.on_subscribed()
         note = f"Subscribed to {known[leader_id]}"
     await query.answer(note)
@@ -410,18 +470,18 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = _seen(update, context)
-    lines = ["<b>Sources</b>:"]
-    lines += [
+    lines = [
         f"• {html.escape(source.name)} — <code>{html.escape(source.id)}</code>"
         for source in readout.sources()
         if source.enabled
     ]
-    await _reply(update, "\n".join(lines))
+    await _reply_page(update, "sources", "<b>Sources</b>:", lines, _wanted_page(context))
 
 
 async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = _seen(update, context)
-    wanted = _argument(context)
+    arguments, page = page_argument(context.args or [])
+    wanted = " ".join(arguments).strip()
     leader_id = None
     if wanted:
         found = resolve(wanted, readout.leaders(), [])
@@ -440,7 +500,16 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         title = html.escape(item.title)
         linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
         lines.append(f"• {when} · {html.escape(stored.source_name)}\n  {linked}")
-    await _reply(update, "\n".join(lines), link_preview_options=NO_PREVIEW)
+    await _reply_page(
+        update,
+        "recent",
+        "",
+        lines,
+        page,
+        usage="[leader]",
+        given=wanted,
+        link_preview_options=NO_PREVIEW,
+    )
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -75,6 +75,8 @@ async def serving(
     try:
         await fake.wait_call("getUpdates")
         await harness.polls(1)
+        with harness.store() as store:  # fetched, and stored (off the loop) and recorded
+            await until(lambda: store.fetch_state("kremlin-en").last_attempt is not None, 10, "poll")
         yield harness
     finally:
         service.stopping.set()
