@@ -76,7 +76,8 @@ async def serving(
         await fake.wait_call("getUpdates")
         await harness.polls(1)
         with harness.store() as store:  # fetched, and stored (off the loop) and recorded
-            await until(lambda: store.fetch_state("kremlin-en").last_attempt is not None, 10, "poll")
+            polled = lambda: store.fetch_state("kremlin-en").last_attempt is not None  # noqa: E731
+            await until(polled, 10, "the first poll recorded")
         yield harness
     finally:
         service.stopping.set()
