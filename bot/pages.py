@@ -33,7 +33,7 @@ def paginate(header: str, lines: Sequence[str], limit: int = PAGE_LIMIT) -> list
     current = header
     for line in lines:
         if len(line) > limit - len(header) - 1:
-            line = html.escape(shorten(plain_text(line), limit - len(header) - 200), quote=False)
+            line = _shortened(line, limit - len(header) - 1)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit and current != header:
             pages.append(current)
@@ -41,6 +41,18 @@ def paginate(header: str, lines: Sequence[str], limit: int = PAGE_LIMIT) -> list
         current = candidate
     pages.append(current)
     return pages
+
+
+def _shortened(line: str, room: int) -> str:
+    """``line`` as escaped plain text within ``room``; escaping lengthens (& is &amp;), so
+    the cut shrinks until the escaped text fits."""
+    text = plain_text(line)
+    cut = room
+    while True:
+        escaped = html.escape(shorten(text, cut), quote=False)
+        if len(escaped) <= room or cut <= 1:
+            return escaped
+        cut -= max(1, (len(escaped) - room) // 4)
 
 
 def page_of(
