@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,8 @@ Router = Callable[[Item, Sequence[Subscription]], Iterable[Target]]
 """Who is owed an alert for a new item, given every active subscription (bot.routing)."""
 
 CHUNK = 500
+CHUNK_SECONDS = 0.05
+WRITER_PAUSE = 0.025
 BURST, BURST_NOTICE = "burst", "burst-notice"
 """Outbox kinds beside an item's alert: a burst's summary to a chat, the notice to admins."""
 NEWEST_IN_SUMMARY = 5
@@ -324,6 +327,7 @@ class Store:
         items: Sequence[Item],
         at: datetime | None = None,
         route: Router | Routing | None = None,
+        pause: float = 0.0,
     ) -> SaveResult:
         """Store a source's current items and owe their alerts.
 
@@ -332,9 +336,12 @@ class Store:
         limit gets one summary instead (``Routing``), and admins one notice of the burst.
         An edited item marks the alerts already sent for it to be edited in place.
 
-        The work goes in transactions of at most ``CHUNK`` items, so a 100k-item feed never
-        holds SQLite's write lock for long: other writers (replies, the sender, the health
-        probe) wait one chunk at most. What must not be half done is placed so that a crash
+        The work goes in transactions of at most ``CHUNK`` items or ``CHUNK_SECONDS``, so
+        a 100k-item feed never holds SQLite's write lock for long, and ``pause`` between
+        them lets other writers (replies, the sender, the health probe) in: SQLite has no
+        queue for its lock, and a waiter that polls for it would otherwise find it taken
+        again every time (the writer thread pauses; a save on the loop does not, it would
+        only stall the loop). What must not be half done is placed so that a crash
         between chunks loses nothing. The baseline mark goes with the last chunk, so a
         first poll cut short is a baseline again next time and none of it is alerted.
         Burst summaries and the admins' notice go with the first chunk, beside the newest
@@ -354,28 +361,32 @@ class Store:
                     owed[key] = sorted(set(routing.route(item, subscriptions)), key=_target_order)
         plan = plan_bursts(batch, owed, routing.burst_limit if routing else 0)
         first = [entry for entry in batch if entry[0] in plan.anchors]
-        rest = [entry for entry in batch if entry[0] not in plan.anchors]
-        chunks = [first, *(rest[i : i + CHUNK] for i in range(0, len(rest), CHUNK))]
+        queue = first + [entry for entry in batch if entry[0] not in plan.anchors]
         result = SaveResult(baseline=baseline)
         ids: dict[str, int] = {}
-        for index, chunk in enumerate(chunks):
-            if index and self._stopping.is_set():
-                raise StoreClosed("the store was closed while a batch was being saved")
+        position = 0
+        while True:
             with self.db.atomic():
-                for key, item in chunk:
-                    outcome, item_id = self._save_item(key, item, moment, baseline)
-                    ids[key] = item_id
-                    if outcome == "new":
-                        result.new.append(item)
-                        targets = [t for t in owed.get(key, ()) if t not in plan.bursts]
-                        result.queued += self.outbox.enqueue(item_id, targets)
-                    elif outcome == "updated":
-                        result.updated.append(item)
-                        self.outbox.mark_edited(item_id)
-                if index == 0 and plan.bursts and routing is not None:
+                began = time.monotonic()
+                end = len(first) if position == 0 and first else position + CHUNK
+                while position < min(end, len(queue)):
+                    key, item = queue[position]
+                    position += 1
+                    self._save_one(key, item, moment, baseline, owed, plan, ids, result)
+                    if not first and time.monotonic() - began > CHUNK_SECONDS:
+                        break
+                if position == len(first) and plan.bursts and routing is not None:
                     result.queued += self._owe_bursts(source_id, plan, ids, routing.admins)
-                if index == len(chunks) - 1 and baseline:
+                    first = []
+                done = position >= len(queue)
+                if done and baseline:
                     self._upsert_state(source_id, baselined_at=moment)
+            if done:
+                break
+            if self._stopping.is_set():
+                raise StoreClosed("the store was closed while a batch was being saved")
+            if pause:
+                time.sleep(pause)
         order = {key: position for position, (key, _) in enumerate(batch)}
         result.new.sort(key=lambda item: order[_key(item)])
         return result
@@ -411,7 +422,7 @@ class Store:
     ) -> SaveResult:
         if self._writer_store is None:
             self._writer_store = Store(self._path, stopping=self._stopping)
-        return self._writer_store.save_items(source_id, items, route=route)
+        return self._writer_store.save_items(source_id, items, route=route, pause=WRITER_PAUSE)
 
     def _close_writer(self) -> None:
         if self._writer_store is not None:
@@ -457,6 +468,27 @@ class Store:
                 ids[plan.newest], Target(admin), BURST_NOTICE, json.dumps(notice)
             )
         return queued
+
+    def _save_one(
+        self,
+        key: str,
+        item: Item,
+        moment: str,
+        baseline: bool,
+        owed: Mapping[str, Sequence[Target]],
+        plan: BurstPlan,
+        ids: dict[str, int],
+        result: SaveResult,
+    ) -> None:
+        outcome, item_id = self._save_item(key, item, moment, baseline)
+        ids[key] = item_id
+        if outcome == "new":
+            result.new.append(item)
+            targets = [t for t in owed.get(key, ()) if t not in plan.bursts]
+            result.queued += self.outbox.enqueue(item_id, targets)
+        elif outcome == "updated":
+            result.updated.append(item)
+            self.outbox.mark_edited(item_id)
 
     def _save_item(self, key: str, item: Item, moment: str, baseline: bool) -> tuple[str, int]:
         content_hash = _content_hash(item)
