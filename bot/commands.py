@@ -59,7 +59,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("unsubscribe", "Stop following a leader or source"),
     ("keyword", "Follow a keyword: /keyword sanctions"),
     ("unkeyword", "Stop following a keyword"),
-    ("subscriptions", "What this chat follows"),
+    ("subscriptions", "What this chat follows: /subscriptions [page]"),
     ("leaders", "The watched leaders, with buttons to follow them"),
     ("sources", "The sources Readout reads"),
     ("recent", "The latest items: /recent [leader]"),
@@ -75,9 +75,11 @@ HELP = (
     "/leaders — watched leaders, with one-tap buttons\n"
     "/sources — the sources read\n"
     "/recent [<i>leader</i>] — the latest items\n\n"
-    "Each item is sent once per chat, with the leaders it mentions. In groups, only "
-    "administrators can change subscriptions. In a forum, subscriptions belong to the topic "
-    "they were made in."
+    "Each item is sent once per chat, with the leaders it mentions; a source that publishes "
+    "a flood of items at once sends one summary instead. In groups, only administrators can "
+    "change subscriptions. In a forum, subscriptions belong to the topic they were made in.\n\n"
+    "Long lists come in pages: add the page number, e.g. /subscriptions 2. A chat follows "
+    "at most 300 leaders, sources and keywords (100 keywords)."
 )
 
 
@@ -218,7 +220,7 @@ ADMIN_HELP = (
     "\n\n<b>Admin commands</b>\n"
     "/addsource <i>id url [name]</i> · /removesource <i>id</i> · /pause <i>id</i> · "
     "/resume <i>id</i> · /check <i>id</i>\n"
-    "/status [<i>page</i>] · /audit\n"
+    "/status [<i>page</i>] · /audit [<i>page</i>]\n"
     "/addleader <i>id full name</i> · /alias <i>leader alias</i>\n"
     "/subscribe <i>leader or source</i> <i>@channel or chat id</i>"
 )

@@ -1,8 +1,9 @@
 """Everything Readout keeps, behind one object: nothing else touches SQL.
 
 Items are keyed by ``store.identity.item_key``; saving a batch tells new items from
-edited and unchanged ones in one transaction, so a crash mid-poll leaves either the
-whole batch or none of it.
+edited and unchanged ones, and owes the alerts of the new ones in the same transactions
+as the items, so no item is ever stored unannounced (``Store.save_items`` says how a
+large batch is cut into chunks without losing anything on a crash).
 """
 
 from __future__ import annotations
