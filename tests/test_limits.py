@@ -180,3 +180,27 @@ async def test_upkeep_prunes_the_audit_with_the_deliveries_retention(
     finally:
         service.stopping.set()
         assert await asyncio.wait_for(task, 10) == 0
+
+
+async def test_sources_reply_comes_in_pages_and_recent_stays_whole(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> None:
+    long_name = "Press office of a ministry with a very long name indeed " * 3
+    sources = "".join(
+        f'[[sources]]\nid = "s{n:02}"\nname = "{long_name}{n}"\n'
+        f'url = "{site.url("/missing")}"\ninterval = "30d"\n'
+        for n in range(30)
+    )
+    site.add("/feed", atom(*((n, f"Statement {n} " + "word " * 300) for n in range(1, 6))))
+    async with serving(fake_telegram, site, tmp_path, sources) as h:
+        first = await h.command("/sources")
+        found = re.search(r"Page 1 of (\d+): /sources 2 for more\.$", first["text"])
+        assert found, first["text"][-100:]
+        pages = [first] + [await h.command(f"/sources {n}") for n in range(2, int(found[1]) + 1)]
+        assert all(len(page["text"]) <= MESSAGE_LIMIT for page in pages)
+        listed = "\n".join(page["text"] for page in pages)
+        assert all(f"<code>s{n:02}</code>" in listed for n in range(30))
+        assert plain(await h.command("/sources 0")).startswith("Usage: /sources [page]")
+        recent = await h.command("/recent")  # titles are capped by the parser: one page
+        assert len(recent["text"]) <= MESSAGE_LIMIT and "Page" not in recent["text"]
+        assert all(f"Statement {n} word" in recent["text"] for n in range(1, 6))
