@@ -20,6 +20,7 @@ import contextlib
 import os
 import re
 import signal
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -56,6 +57,12 @@ def rss(count: int, start: int = 0) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
         f"<title>Bench</title><link>https://bench.example/</link>{entries}</channel></rss>"
     ).encode()
+
+
+def stored(db: Path) -> int:
+    """Items in the service's store, read beside it (a WAL reader never blocks it)."""
+    with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as store:
+        return int(store.execute("SELECT count(*) FROM items").fetchone()[0])
 
 
 class Probe:
@@ -152,14 +159,16 @@ async def bench(items: int, folder: Path) -> int:
             started = time.perf_counter()
             healthz = asyncio.create_task(sample(probe.healthz, HEALTH_EVERY, done))
             helps = asyncio.create_task(sample(probe.help, HELP_EVERY, done))
-            summarised = lambda: any("at once" in m["text"] for m in fake.sent)  # noqa: E731
-            await until(summarised, 3600, "the burst's summary")
+            db = folder / "bench.db"
+            await until(lambda: stored(db) > items, 3600, "every item stored")
+            summarised = lambda: any("new items at once" in m["text"] for m in fake.sent)  # noqa: E731
+            await until(summarised, 60, "the burst's summary")
             done.set()
             elapsed = time.perf_counter() - started
             busy, busy_help = await healthz, await helps
-            summaries = [m for m in fake.sent if "at once" in m["text"]]
+            summaries = [m for m in fake.sent if "new items at once" in m["text"]]
             print(
-                f"ingest: fetched, parsed, stored and summarised in {elapsed:.1f}s "
+                f"ingest: fetched, parsed and stored in {elapsed:.1f}s "
                 f"({items / elapsed:,.0f} items/s); {len(summaries)} summary message"
                 f"{'' if len(summaries) == 1 else 's'} to the chat; "
                 f"/healthz answered {probe.statuses.count(200)}/{len(probe.statuses)} x 200"
@@ -172,7 +181,11 @@ async def bench(items: int, folder: Path) -> int:
             await probe.client.aclose()
             service.send_signal(signal.SIGTERM)
             await asyncio.wait_for(service.wait(), 60)
-            drain.cancel()
+            logged = (await drain).decode().splitlines()
+            errors = [line for line in logged if " ERROR " in line or "Traceback" in line]
+            print(f"service: exit {service.returncode}, {len(errors)} error lines logged")
+            for line in errors[:5]:
+                print("  " + line[:2000])
             site.stop()
 
 

@@ -8,10 +8,13 @@ that is recorded against that source only, so one broken site never stops the ot
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import hashlib
 import logging
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.matching import Matcher
@@ -84,9 +87,48 @@ def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
     ]
 
 
+LARGE_BODY = 2_000_000
+
+
+class _CollectorPause:
+    """Holds Python's cyclic garbage collector off while large bodies are parsed.
+
+    A collection stops every thread, the event loop's too, while it scans every object
+    alive; parsing a 100k-entry feed keeps millions of them alive, so the collections the
+    parse itself sets off grow to seconds each (measured: 1 s at 40k entries, stalls of
+    4.6 s at 100k with /healthz waiting). Reference counting still frees what the parse
+    drops; the collector resumes when the last large parse ends, with the parser's
+    objects gone. Small bodies, the usual case, are parsed with the collector running.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._holders = 0
+
+    @contextlib.contextmanager
+    def during(self, size: int) -> Iterator[None]:
+        if size < LARGE_BODY:
+            yield
+            return
+        with self._lock:
+            self._holders += 1
+            gc.disable()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._holders -= 1
+                if not self._holders:
+                    gc.enable()
+
+
+_collector = _CollectorPause()
+
+
 def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
     """Parse and match in one step, so it can run off the event loop as a unit."""
-    return match_items(parse(body, source, **where), matcher)
+    with _collector.during(len(body)):
+        return match_items(parse(body, source, **where), matcher)
 
 
 async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> list[Item]:
