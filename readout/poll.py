@@ -90,7 +90,7 @@ def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
 LARGE_BODY = 2_000_000
 
 
-class _CollectorPause:
+class CollectorPause:
     """Holds Python's cyclic garbage collector off while large bodies are parsed.
 
     A collection stops every thread, the event loop's too, while it scans every object
@@ -122,7 +122,7 @@ class _CollectorPause:
                     gc.enable()
 
 
-_collector = _CollectorPause()
+_collector = CollectorPause()
 
 
 def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:

@@ -4,11 +4,16 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+from bot.matching import Matcher
 from bot.routing import route
+from readout.poll import LARGE_BODY, CollectorPause, read_items
 from scrapers.model import Item, Source
 from store.maintenance import probe_writable
 from store.store import BURST, Routing, Store
@@ -65,3 +70,31 @@ async def test_in_memory_store_saves_in_place() -> None:
         store.sync_sources([SOURCE])
         result = await store.ingest(SOURCE.id, [item(1), item(2)])
         assert result.baseline and len(store.items()) == 2
+
+
+def test_collector_is_held_off_only_while_large_bodies_are_parsed() -> None:
+    pause = CollectorPause()
+    with pause.during(LARGE_BODY - 1):
+        assert gc.isenabled()
+    with pause.during(LARGE_BODY):
+        assert not gc.isenabled()
+        with pause.during(LARGE_BODY):  # two sources parsing large bodies at once
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), pause.during(LARGE_BODY):
+        raise ValueError("a parser bug")
+    assert gc.isenabled()
+
+
+def test_large_body_is_parsed_with_the_collector_back_on_afterwards() -> None:
+    lead = "word " * 4_000
+    entries = "".join(
+        f"<item><title>Statement {n}</title><link>https://k.ru/{n}</link>"
+        f"<description>{lead}</description></item>"
+        for n in range(100)
+    )
+    body = f'<rss version="2.0"><channel><title>K</title>{entries}</channel></rss>'.encode()
+    assert len(body) >= LARGE_BODY
+    items = read_items(body, SOURCE, Matcher(()))
+    assert len(items) == 100 and gc.isenabled()
