@@ -170,15 +170,15 @@ def _wanted_page(context: ContextTypes.DEFAULT_TYPE) -> str | None:
     return context.args[0] if context.args else None
 
 
-def _full(error: LimitReached) -> str:
+def _full(error: LimitReached, chat: str = "This chat") -> str:
     """The polite refusal when a chat follows as much as it may."""
     if error.kind == "keyword" and error.limit == MAX_KEYWORDS:
         return (
-            f"This chat already follows {MAX_KEYWORDS} keywords, the most Readout allows: "
+            f"{chat} already follows {MAX_KEYWORDS} keywords, the most Readout allows: "
             "/unkeyword one first. Nothing was changed."
         )
     return (
-        f"This chat already follows {MAX_SUBSCRIPTIONS} leaders, sources and keywords, the "
+        f"{chat} already follows {MAX_SUBSCRIPTIONS} leaders, sources and keywords, the "
         "most Readout allows: /unsubscribe from one first. Nothing was changed."
     )
 
@@ -288,7 +288,7 @@ async def _subscribe_elsewhere(
         try:
             added = readout.store.subscriptions.add(target, choice.kind, choice.id, user.id)
         except LimitReached as full:
-            result, ok = _full(full).replace("This chat", html.escape(title)), False
+            result, ok = _full(full, html.escape(title)), False
         else:
             readout.on_subscribed()
             verb = "Subscribed" if added else "Already subscribed"
