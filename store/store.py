@@ -357,7 +357,9 @@ class Store:
         owed: dict[str, list[Target]] = {}
         if routing is not None and not baseline:
             subscriptions = self.subscriptions.active()
-            for key, item in batch:
+            for index, (key, item) in enumerate(batch):
+                if index % CHUNK == 0:
+                    self._stop_if_closing()
                 if key not in stored:
                     owed[key] = sorted(set(routing.route(item, subscriptions)), key=_target_order)
         plan = plan_bursts(batch, owed, routing.burst_limit if routing else 0)
@@ -384,8 +386,7 @@ class Store:
                     self._upsert_state(source_id, baselined_at=moment)
             if done:
                 break
-            if self._stopping.is_set():
-                raise StoreClosed("the store was closed while a batch was being saved")
+            self._stop_if_closing()
             if pause:
                 time.sleep(pause)
         order = {key: position for position, (key, _) in enumerate(batch)}
@@ -430,10 +431,17 @@ class Store:
             self._writer_store.close()
             self._writer_store = None
 
+    def _stop_if_closing(self) -> None:
+        """A close waits for the writer: a batch in progress gives way at its next step
+        (what it had not stored is stored by the next poll), so stopping stays quick."""
+        if self._stopping.is_set():
+            raise StoreClosed("the store was closed while a batch was being saved")
+
     def _stored_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are stored already, read in slices under SQLite's variable cap."""
         found: set[str] = set()
         for start in range(0, len(keys), CHUNK):
+            self._stop_if_closing()
             part = keys[start : start + CHUNK]
             marks = ", ".join("?" * len(part))
             rows = self.db.execute(
