@@ -59,10 +59,12 @@ def rss(count: int, start: int = 0) -> bytes:
     ).encode()
 
 
-def stored(db: Path) -> int:
-    """Items in the service's store, read beside it (a WAL reader never blocks it)."""
+def parsed(db: Path) -> int:
+    """Items the last recorded poll parsed, read beside the service (a WAL reader never
+    blocks it): set once the poll has stored everything and returned."""
     with contextlib.closing(sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True)) as store:
-        return int(store.execute("SELECT count(*) FROM items").fetchone()[0])
+        row = store.execute("SELECT last_parsed FROM source_state").fetchone()
+        return int(row[0] or 0) if row else 0
 
 
 class Probe:
@@ -160,7 +162,7 @@ async def bench(items: int, folder: Path) -> int:
             healthz = asyncio.create_task(sample(probe.healthz, HEALTH_EVERY, done))
             helps = asyncio.create_task(sample(probe.help, HELP_EVERY, done))
             db = folder / "bench.db"
-            await until(lambda: stored(db) > items, 3600, "every item stored")
+            await until(lambda: parsed(db) == items, 3600, "the poll stored and recorded")
             summarised = lambda: any("new items at once" in m["text"] for m in fake.sent)  # noqa: E731
             await until(summarised, 60, "the burst's summary")
             done.set()
