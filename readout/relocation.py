@@ -1,0 +1,147 @@
+"""Following a feed that moved, so a redesign does not silently stop a source.
+
+Offices move their feeds when their sites are rebuilt: the old address starts answering
+404 or 410, or the site's new HTML where the XML was. The site usually still says where
+the feed is (a ``<link rel="alternate">`` on the page it sent, or on its home page), and
+the catalogue knows a few addresses the same feed has lived at (``Source.fallbacks``).
+The first of those that reads as a feed with items is polled instead, and admins are told
+once. The configured address is still fetched first on every poll, so configuration
+always wins: pinning the new address, or the old one coming back, ends the detour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from scrapers.discovery import advertised_feeds, looks_like_html
+from scrapers.errors import ParseError, SourceError, StatusError
+from scrapers.fetch import GONE_STATUSES, Fetched, Fetcher, Validators
+from scrapers.model import Batch, Source
+from store.store import FetchState
+
+Reader = Callable[[Fetched, Source], Awaitable[Batch]]
+"""How fetched bytes become items (readout.poll.read_fetched with its matcher)."""
+
+# Addresses tried per poll at most: a hostile page listing a thousand feeds costs little.
+MAX_CANDIDATES = 6
+
+
+@dataclass(frozen=True)
+class Gone:
+    """The configured address no longer serves the feed: what it answered, and why."""
+
+    url: str
+    body: bytes
+    content_type: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Found:
+    url: str
+    fetched: Fetched
+    batch: Batch
+
+
+def gone(source: Source, error: SourceError, fetched: Fetched | None = None) -> Gone | None:
+    """Whether ``error`` means the feed moved, rather than a site that is down or blocking.
+
+    Only 404/410 and an HTML page where a feed was qualify; a timeout, a 403 or a 5xx says
+    nothing about the address, and following links from a WAF page would be guessing.
+    """
+    if source.kind != "rss":
+        return None
+    if isinstance(error, StatusError) and error.status in GONE_STATUSES:
+        return Gone(error.url, error.body, error.content_type, str(error))
+    if (
+        isinstance(error, ParseError)
+        and fetched is not None
+        and looks_like_html(fetched.body, None)
+    ):
+        return Gone(fetched.url, fetched.body, fetched.content_type, str(error))
+    return None
+
+
+def remembered(source: Source, state: FetchState) -> str | None:
+    """The alternate found earlier for this very configured address, if any."""
+    if state.moved_to and state.moved_from == source.url:
+        return state.moved_to
+    return None
+
+
+async def find_feed(
+    source: Source,
+    fetcher: Fetcher,
+    read: Reader,
+    where: Gone,
+    validators: Validators | None = None,
+    first: str | None = None,
+) -> Found | None:
+    """The first alternate address that reads as a feed with items, or None.
+
+    ``first`` (the alternate that worked last time) is tried before any discovery, with
+    the validators it left, so a moved feed that has not changed still costs a 304.
+    """
+    tried = {source.url, where.url}
+    count = 0
+    async for candidate in _candidates(source, fetcher, where, first):
+        if candidate in tried:
+            continue
+        tried.add(candidate)
+        count += 1
+        if count > MAX_CANDIDATES:
+            return None
+        alternate = replace(source, url=candidate)
+        try:
+            fetched = await fetcher.fetch(
+                alternate, validators if validators and candidate == first else Validators()
+            )
+            if fetched.not_modified:
+                return Found(candidate, fetched, Batch())
+            batch = await read(fetched, alternate)
+        except SourceError:
+            continue
+        if batch.items:
+            return Found(candidate, fetched, batch)
+    return None
+
+
+async def _candidates(
+    source: Source, fetcher: Fetcher, where: Gone, first: str | None
+) -> AsyncIterator[str]:
+    """Alternates in the order they deserve trust: the one that worked before, what the
+    answer itself links, what the site's home page links, then the catalogue's."""
+    if first:
+        yield first
+    if looks_like_html(where.body, where.content_type):
+        for url in advertised_feeds(where.body, where.url):
+            yield url
+    home = _home(source.url)
+    if home not in (source.url, where.url):
+        try:
+            page = await fetcher.fetch(replace(source, url=home))
+        except SourceError:
+            page = None
+        if page is not None and looks_like_html(page.body, page.content_type):
+            for url in advertised_feeds(page.body, page.url):
+                yield url
+    for url in source.fallbacks:
+        yield url
+
+
+def _home(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
+def moved_notice(source: Source, url: str | None) -> str:
+    """What admins read, once per move: where the feed is read now and how to pin it
+    (``url`` None: the configured address works again and the detour has ended)."""
+    if url is None:
+        return f"✅ {source.name} ({source.id}) reads its configured address again: {source.url}"
+    return (
+        f"↪️ {source.name} ({source.id}) moved: now reading {url}; pin it with "
+        f'url = "{url}" in [[sources]] (id = "{source.id}").'
+    )
