@@ -73,7 +73,7 @@ def test_utf16_without_mark_is_recognised_by_its_first_characters() -> None:
     [
         ("Putin\x00 met", "Putin met"),
         ("Putin \u202egro.nilmerk\u202c", "Putin gro.nilmerk"),
-        ("\u2066isolated\u2069 \u202aembedded\u202c \u202doverride\u202c", "isolated embedded override"),
+        ("\u2066isolated\u2069 \u202aembedded\u202c \u202dover\u202c", "isolated embedded over"),
         ("lone \ud800 surrogate \udfff", "lone  surrogate "),
         ("joined pair \ud83d\ude00", "joined pair \U0001f600"),
         ("bell\x07 escape\x1b[31m c1\x85\x9b", "bell escape[31m c1"),
