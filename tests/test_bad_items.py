@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from scrapers.catalog import CATALOG
+from scrapers.parsers import parse
 from store.store import Store
-from tests.conftest import Run
+from tests.conftest import SITES, Run
 from tests.fake_telegram import FakeTelegram
 from tests.sitestub import FixtureSite
 from tests.test_telegram import serving, until
@@ -122,3 +124,15 @@ def test_bad_bytes_never_reach_the_store(
     assert len(rows) == len(traps)
     assert all(GOOD in row["title"] and not UNSAFE.search(row["title"]) for row in rows)
     assert all(row["leaders"] == ["putin"] for row in rows)
+
+
+@pytest.mark.parametrize("language", ["ru", "kz"])
+def test_one_invalid_byte_in_a_page_costs_only_itself(language: str) -> None:
+    source = next(s for s in CATALOG if s.id == f"akorda-{language}")
+    clean_page = (SITES / f"akorda-{language}.html").read_bytes()
+    broken = clean_page.replace(b"<body", b"\xff\xfe<body", 1)
+    assert broken != clean_page
+    expected = [(i.title, i.url) for i in parse(clean_page, source, url=source.url)]
+    assert (
+        expected and [(i.title, i.url) for i in parse(broken, source, url=source.url)] == expected
+    )
