@@ -137,7 +137,7 @@ async def poll_source(
         return _failed(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
-    moved_to, moved_back = _follow_move(store, source, state, read.url)
+    moved_to, moved_back = relocation.settle(store, source, state, read.url)
     fetched = read.fetched
     if read.batch is None:
         store.record_success(
@@ -182,28 +182,25 @@ async def _fetch_and_read(
     address is asked unconditionally (it is expected to fail, and must not be answered 304
     with validators that belong to another URL).
     """
-    alternate = relocation.remembered(source, state)
-    stored = Validators(state.etag, state.last_modified)
+    moved = relocation.remembered(source, state) is not None
+    validators = Validators() if moved else Validators(state.etag, state.last_modified)
     fetched: Fetched | None = None
     try:
-        fetched = await fetcher.fetch(source, Validators() if alternate else stored)
+        fetched = await fetcher.fetch(source, validators)
         if fetched.not_modified:
             return _Read(source.url, fetched, None, None)
         return await _read_new(source.url, fetched, source, state, matcher)
     except SourceError as error:
-        where = relocation.gone(source, error, fetched)
-        if where is None:
-            raise
-        found = await relocation.find_feed(
+        found = await relocation.follow(
             source,
+            state,
             fetcher,
             lambda got, alternate_source: read_fetched(got, alternate_source, matcher),
-            where,
-            stored if alternate else Validators(),
-            first=alternate,
+            error,
+            fetched,
         )
         if found is None:
-            raise SourceError(f"{error}; no feed found where it may have moved") from error
+            raise
         if found.fetched.not_modified:
             return _Read(found.url, found.fetched, None, None)
         body_hash = hashlib.sha256(found.fetched.body).hexdigest()
@@ -218,23 +215,6 @@ async def _read_new(
     if body_hash == state.body_hash:
         return _Read(url, fetched, None, body_hash)
     return _Read(url, fetched, await read_fetched(fetched, source, matcher), body_hash)
-
-
-def _follow_move(
-    store: Store, source: Source, state: FetchState, url: str
-) -> tuple[str | None, bool]:
-    """Remember where the feed was read; (a newly found address, back on the configured one)."""
-    before = relocation.remembered(source, state)
-    if url != source.url:
-        if url != before:
-            store.record_move(source.id, source.url, url)
-            log.warning("source %s moved: reading %s instead of %s", source.id, url, source.url)
-            return url, False
-        return None, False
-    if state.moved_to:
-        store.record_move(source.id, source.url, None)
-        return None, before is not None
-    return None, False
 
 
 def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:

@@ -11,6 +11,7 @@ always wins: pinning the new address, or the old one coming back, ends the detou
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
@@ -19,7 +20,9 @@ from scrapers.discovery import advertised_feeds, looks_like_html
 from scrapers.errors import ParseError, SourceError, StatusError
 from scrapers.fetch import GONE_STATUSES, Fetched, Fetcher, Validators
 from scrapers.model import Batch, Source
-from store.store import FetchState
+from store.store import FetchState, Store
+
+log = logging.getLogger(__name__)
 
 Reader = Callable[[Fetched, Source], Awaitable[Batch]]
 """How fetched bytes become items (readout.poll.read_fetched with its matcher)."""
@@ -62,6 +65,45 @@ def gone(source: Source, error: SourceError, fetched: Fetched | None = None) -> 
     ):
         return Gone(fetched.url, fetched.body, fetched.content_type, str(error))
     return None
+
+
+async def follow(
+    source: Source,
+    state: FetchState,
+    fetcher: Fetcher,
+    read: Reader,
+    error: SourceError,
+    fetched: Fetched | None,
+) -> Found | None:
+    """Where the feed went, if ``error`` says it moved: None when it does not say so.
+
+    Raises SourceError (the original reason, and that nothing was found) when the feed
+    moved but no alternate reads; an alternate in use is tried first, with its validators.
+    """
+    where = gone(source, error, fetched)
+    if where is None:
+        return None
+    alternate = remembered(source, state)
+    validators = Validators(state.etag, state.last_modified) if alternate else None
+    found = await find_feed(source, fetcher, read, where, validators, first=alternate)
+    if found is None:
+        raise SourceError(f"{error}; no feed found where it may have moved") from error
+    return found
+
+
+def settle(store: Store, source: Source, state: FetchState, url: str) -> tuple[str | None, bool]:
+    """Record where this poll read the feed: (an address newly moved to, or whether the
+    configured address has just taken over again from an alternate)."""
+    before = remembered(source, state)
+    if url != source.url:
+        if url == before:
+            return None, False
+        store.record_move(source.id, source.url, url)
+        log.warning("source %s moved: reading %s instead of %s", source.id, url, source.url)
+        return url, False
+    if state.moved_to:
+        store.record_move(source.id, source.url, None)
+    return None, before is not None
 
 
 def remembered(source: Source, state: FetchState) -> str | None:
