@@ -170,10 +170,7 @@ async def _candidates(
             for url in advertised_feeds(page.body, page.url):
                 yield url
     for url in source.fallbacks:
-        # A catalogue fallback belongs to the site it was recorded for: a source pointed
-        # at a mirror or a local copy must not wander off to the original site.
-        if urlsplit(url).netloc == urlsplit(source.url).netloc:
-            yield url
+        yield url
 
 
 def _home(url: str) -> str:
