@@ -60,7 +60,8 @@ def decode(
         pass
     as_utf8 = _read(data, "utf-8")
     legit = data.count(_REPLACEMENT.encode())
-    non_ascii = sum(1 for ch in as_utf8.text if ord(ch) > 0x7F) - as_utf8.text.count(_REPLACEMENT)
+    text = as_utf8.text
+    non_ascii = len(text) - len(text.encode("ascii", "ignore")) - text.count(_REPLACEMENT)
     if non_ascii + legit > as_utf8.repaired:
         return as_utf8
     declared = [

@@ -136,3 +136,33 @@ def test_one_invalid_byte_in_a_page_costs_only_itself(language: str) -> None:
     assert (
         expected and [(i.title, i.url) for i in parse(broken, source, url=source.url)] == expected
     )
+
+
+def test_unusable_addresses_cost_only_their_own_links(
+    site: FixtureSite, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    """A port out of range or a broken IPv6 literal used to fail the whole batch when the
+    store took the address apart to key the item."""
+    entries = [
+        b"<entry><title>Bad port</title><id>http://e.org:99999/1</id>"
+        b'<link href="http://e.org:99999/1"/></entry>',
+        b"<entry><title>Bad literal</title><id>http://[oops/2</id>"
+        b'<link href="http://[oops/2"/></entry>',
+        entry(3, GOOD.encode()),
+    ]
+    url = site.add("/feed", feed(*entries))
+    config = tmp_path / "readout.toml"
+    config.write_text(
+        "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
+        f'[store]\npath = "{tmp_path / "r.db"}"\n'
+        f'[[sources]]\nid = "kremlin-en"\nurl = "{url}"\n'
+    )
+    run = cli("--config", str(config), "poll")
+    assert run.code == 0, run.out + run.err
+    with Store(tmp_path / "r.db") as store:
+        rows = {row["title"]: row["url"] for row in store.items()}
+    assert rows == {
+        "Bad port": None,
+        "Bad literal": None,
+        GOOD: "http://en.kremlin.ru/events/president/news/3",
+    }
