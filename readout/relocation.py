@@ -33,16 +33,17 @@ MAX_CANDIDATES = 6
 
 @dataclass(frozen=True)
 class Gone:
-    """The configured address no longer serves the feed: what it answered, and why."""
+    """The configured address no longer serves the feed: the page it answered with."""
 
     url: str
     body: bytes
     content_type: str | None
-    reason: str
 
 
 @dataclass(frozen=True)
 class Found:
+    """The alternate that works; ``batch`` is empty when it answered 304."""
+
     url: str
     fetched: Fetched
     batch: Batch
@@ -51,19 +52,19 @@ class Found:
 def gone(source: Source, error: SourceError, fetched: Fetched | None = None) -> Gone | None:
     """Whether ``error`` means the feed moved, rather than a site that is down or blocking.
 
-    Only 404/410 and an HTML page where a feed was qualify; a timeout, a 403 or a 5xx says
-    nothing about the address, and following links from a WAF page would be guessing.
+    Only 404/410 and an HTML page where a feed was qualify: a timeout, a 403 or a 5xx says
+    nothing about the address, only about the site, and passes with the site's trouble.
     """
     if source.kind != "rss":
         return None
     if isinstance(error, StatusError) and error.status in GONE_STATUSES:
-        return Gone(error.url, error.body, error.content_type, str(error))
+        return Gone(error.url, error.body, error.content_type)
     if (
         isinstance(error, ParseError)
         and fetched is not None
         and looks_like_html(fetched.body, None)
     ):
-        return Gone(fetched.url, fetched.body, fetched.content_type, str(error))
+        return Gone(fetched.url, fetched.body, fetched.content_type)
     return None
 
 
