@@ -74,7 +74,7 @@ def render_summary(
     ]
     for stored in newest:
         item = stored.item
-        when = item.published.strftime("%Y-%m-%d %H:%M") if item.published else "undated"
+        when = item.published.shown() if item.published else "undated"
         title = e(shorten(item.title, TITLE_SHOWN))
         if markup and item.url:
             title = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>'

@@ -13,7 +13,7 @@ import pytest
 
 from bot.bursts import render_summary
 from bot.routing import route
-from scrapers.model import Item, Source
+from scrapers.model import Item, Source, published_at
 from store.store import BURST, Routing, Store, StoreClosed, StoredItem
 from store.subscriptions import Target
 from tests.fake_telegram import FakeTelegram
@@ -30,7 +30,7 @@ def item(n: int, leaders: tuple[str, ...] = ()) -> Item:
         source=SOURCE.id,
         title=f"Item {n}",
         url=f"http://k.ru/{n}",
-        published=START + timedelta(minutes=n),
+        published=published_at(START + timedelta(minutes=n)),
         leaders=leaders,
     )
 

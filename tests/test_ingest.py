@@ -14,7 +14,7 @@ import pytest
 from bot.matching import Matcher
 from bot.routing import route
 from readout.poll import LARGE_BODY, CollectorPause, read_items
-from scrapers.model import Item, Source
+from scrapers.model import Item, Source, published_at
 from store.maintenance import probe_writable
 from store.store import BURST, Routing, Store
 from store.subscriptions import Target
@@ -24,7 +24,12 @@ START = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def item(n: int) -> Item:
-    return Item(SOURCE.id, f"Item {n}", f"http://k.ru/{n}", published=START + timedelta(seconds=n))
+    return Item(
+        SOURCE.id,
+        f"Item {n}",
+        f"http://k.ru/{n}",
+        published=published_at(START + timedelta(seconds=n)),
+    )
 
 
 async def test_loop_answers_while_a_large_batch_is_stored(tmp_path: Path) -> None:
