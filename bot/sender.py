@@ -2,9 +2,10 @@
 
 Each delivery ends in exactly one of: sent (message id kept), retried later (flood
 control, 5xx, network), moved (the group became a supergroup), its chat paused (the bot
-was blocked or kicked), resent as plain text (Telegram rejected the HTML), or failed for
-good with the reason recorded (anything else Telegram calls a bad request). Nothing is
-retried in a tight loop: retries are scheduled in the store, so they survive restarts.
+was blocked or kicked), its forum topic paused (Telegram says the topic no longer exists),
+resent as plain text (Telegram rejected the HTML), or failed for good with the reason
+recorded (anything else Telegram calls a bad request). Nothing is retried in a tight loop:
+retries are scheduled in the store, so they survive restarts.
 
 Delivery is at least once. A crash after Telegram accepted a message but before the store
 recorded it resends that one message on restart; since each chat's deliveries are sent one
@@ -15,10 +16,11 @@ the same way and is retried.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -36,6 +38,7 @@ from telegram.error import (
 from bot.alerts import Highlighter, render_alert, render_plain
 from store.outbox import Delivery
 from store.store import Store, StoredItem
+from store.subscriptions import Target
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +82,10 @@ class Sender:
         link_previews: bool = False,
         concurrency: int = 16,
         on_attempt: DeliveryHook | None = None,
+        admins: Iterable[int] = (),
     ) -> None:
         self.store = store
+        self.admins = tuple(admins)
         self.on_attempt = on_attempt
         self.bot = bot
         self.leader_names = leader_names
@@ -130,6 +135,7 @@ class Sender:
                 by_chat[delivery.chat_id].append(delivery)
             await asyncio.gather(*(self._send_chat(batch) for batch in by_chat.values()))
             total += len(due)
+        await self._announce_paused_topics()
         return total
 
     async def _send_chat(self, deliveries: list[Delivery]) -> None:
@@ -138,6 +144,9 @@ class Sender:
                 if self.store.subscriptions.chat_status(delivery.chat_id) == "paused":
                     self.store.outbox.skip_chat(delivery.chat_id, "chat paused")
                     return
+                if delivery.thread_id and self.store.subscriptions.topic_paused(delivery.target):
+                    self.store.outbox.skip_topic(delivery.target, "topic paused")
+                    continue
                 await self._pace(delivery.chat_id)
                 await self._deliver(delivery)
 
@@ -212,6 +221,9 @@ class Sender:
         if delivery.edit_pending and "not modified" in reason:
             outbox.edited(delivery.id)
             return "edited"
+        if delivery.thread_id and not delivery.edit_pending and "thread not found" in reason:
+            self._pause_topic(delivery.target, error.message)
+            return "skipped"
         if "can't parse entities" in reason or "can't find end" in reason:
             log.warning("alert for item %s rejected as HTML; sending plain", delivery.item_id)
             try:
@@ -232,6 +244,59 @@ class Sender:
         log.info("chat %s paused: %s", chat_id, reason)
         self.store.subscriptions.pause_chat(chat_id, reason)
         self.store.outbox.skip_chat(chat_id, f"chat paused: {reason}")
+
+    def _pause_topic(self, target: Target, reason: str) -> None:
+        """The topic is gone: every alert to it would fail the same way, so stop sending
+        to it (not to the rest of its chat) and drop what it is owed."""
+        if self.store.subscriptions.pause_topic(target, reason):
+            log.warning("topic %s of chat %s paused: %s", target.thread_id, target.chat_id, reason)
+        self.store.outbox.skip_topic(target, f"topic paused: {reason}")
+
+    async def _announce_paused_topics(self) -> None:
+        """Tell each chat once that one of its topics stopped receiving alerts (in General,
+        or the bot's admins when the chat refuses); Telegram unreachable: the next round."""
+        for target, reason in self.store.subscriptions.unannounced_topics():
+            try:
+                await self._tell_topic_paused(target, reason)
+            except TelegramError as error:  # flood control, 5xx, network: say it later
+                log.info("could not announce paused topic yet: %s", error.message)
+                return
+            self.store.subscriptions.topic_announced(target)
+
+    async def _tell_topic_paused(self, target: Target, reason: str) -> None:
+        names = self.leader_names()
+        followed = ", ".join(
+            names.get(s.target, s.target) if s.kind == "leader" else s.target
+            for s in self.store.subscriptions.of(target)
+        )
+        what = f" ({followed})" if followed else ""
+        notice = (
+            f"Alerts to topic {target.thread_id} of this chat are paused: Telegram says "
+            f"“{reason}”. Its subscriptions{what} are kept. They resume as soon as anyone "
+            "uses a Readout command in that topic; to follow them elsewhere, /subscribe in "
+            "another topic."
+        )
+        try:
+            await self._pace(target.chat_id)
+            await self.bot.send_message(
+                target.chat_id, html.escape(notice), parse_mode=ParseMode.HTML
+            )
+            return
+        except (BadRequest, Forbidden) as error:  # the chat cannot be told; its admins can
+            refusal = error.message
+        title = self.store.subscriptions.chat_title(target.chat_id) or "a chat"
+        to_admins = (
+            f"Alerts to topic {target.thread_id} of “{title}” ({target.chat_id}) are paused: "
+            f"Telegram says “{reason}”. The chat could not be told: {refusal}."
+        )
+        log.warning("%s", to_admins)
+        for admin in self.admins:
+            try:
+                await self.bot.send_message(
+                    admin, html.escape(to_admins), parse_mode=ParseMode.HTML
+                )
+            except (BadRequest, Forbidden) as error:
+                log.warning("could not tell admin %s: %s", admin, error.message)
 
     async def _transmit(self, delivery: Delivery, text: str, mode: ParseMode | None) -> str:
         thread = delivery.thread_id or None
