@@ -44,7 +44,7 @@ from bot.admin import (
     can_post,
     record,
 )
-from bot.buttons import answer_text, pressed_leader, toggle_data
+from bot.buttons import KEYBOARD_BUTTONS, answer_text, keyboard_leaders, pressed_leader, toggle_data
 from bot.leaders import Leader
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
@@ -374,7 +374,7 @@ def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
             ("✓ " if leader.id in followed else "") + leader.name,
             callback_data=toggle_data(leader.id),
         )
-        for leader in readout.leaders()
+        for leader in keyboard_leaders(readout.leaders(), followed)
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
@@ -389,6 +389,11 @@ async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"• {html.escape(leader.name)} — <code>{html.escape(leader.id)}</code>"
         for leader in readout.leaders()
     ]
+    if len(readout.leaders()) > KEYBOARD_BUTTONS:
+        lines.append(
+            f"\nButtons for {KEYBOARD_BUTTONS} of them, those this chat follows first; "
+            "/subscribe <i>id</i> follows any other."
+        )
     await _reply(update, "\n".join(lines), reply_markup=_leader_keyboard(readout, _target(message)))
 
 

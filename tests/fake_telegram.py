@@ -7,11 +7,12 @@ Forbidden, ``migrate_to_chat_id`` → ChatMigrated) and a clean shutdown. Point 
 
 It refuses what Telegram refuses, with Telegram's words, because a fake more lenient than
 Telegram lets real bugs pass: HTML that Telegram cannot parse, text over 4096 UTF-16 code
-units after parsing, ``callback_data`` over 64 bytes (BUTTON_DATA_INVALID, the whole message
-refused), a callback answer over 200 characters (MESSAGE_TOO_LONG) or to an unknown or
-already answered query, edits of messages that are not there or not the bot's, an edit that
-changes nothing ("message is not modified"), a ``message_thread_id`` of a forum topic that
-does not exist (any more), and a second ``getUpdates`` poller (409 Conflict). Where Telegram
+units after parsing, a keyboard with ``callback_data`` over 64 bytes (BUTTON_DATA_INVALID)
+or over 100 buttons (the whole message refused), a callback answer over 200 characters
+(MESSAGE_TOO_LONG) or to an unknown or already answered query, edits of messages that are
+not there or not the bot's, an edit that changes nothing ("message is not modified"), a
+``message_thread_id`` of a forum topic that does not exist (any more), and a second
+``getUpdates`` poller (409 Conflict). Where Telegram
 is lenient, so is the fake: a bare ``&`` is text, a link Telegram cannot open
 (``javascript:``, ``data:``, a host without a dot) silently stays plain text, as tdlib's
 HTML parser does, and an edit that changes only the formatting is applied. Methods it does
@@ -51,6 +52,7 @@ BOT_USERNAME = "readout_test_bot"
 MAX_TEXT = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH, in UTF-16 code units
 MAX_CALLBACK_DATA = 64  # InlineKeyboardButton.callback_data: 1-64 bytes (UTF-8)
 MAX_CALLBACK_ANSWER = 200  # answerCallbackQuery.text: 0-200 characters
+MAX_INLINE_BUTTONS = 100  # more in one keyboard: "reply markup is too long"
 
 # Parameters that are strings in the Bot API: PTB sends strings raw (not JSON-encoded), so
 # "123" or "true" here must not be decoded into a number or a bool.
@@ -468,7 +470,7 @@ class FakeTelegram:
         self.webhook_url = ""
         self._open_queries: set[str] = set()  # callback queries pushed and not yet answered
         self._poll_generation = 0  # bumped by each getUpdates: an older one is terminated
-        self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
+        self._failures: dict[str, deque[tuple[ApiError, JSON | None]]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._next_update = 1
         self._next_message: dict[ChatKey, int] = defaultdict(int)
@@ -597,10 +599,13 @@ class FakeTelegram:
         description: str,
         parameters: JSON | None = None,
         times: int = 1,
+        where: JSON | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with this error instead."""
+        """Answer the next ``times`` calls of ``method`` with this error instead; with
+        ``where``, only calls whose params have those values (None: the param is absent),
+        e.g. ``where={"chat_id": -100, "message_thread_id": None}`` for a forum's General."""
         self._failures[method].extend(
-            ApiError(status, description, parameters) for _ in range(times)
+            (ApiError(status, description, parameters), where) for _ in range(times)
         )
 
     def clear_failures(self) -> None:
@@ -875,8 +880,7 @@ class FakeTelegram:
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
-            if self._failures[method]:
-                raise self._failures[method].popleft()
+            self._raise_injected(method, call.params)
             self._check_chat_rules(method, call.params)
             handler = self._methods.get(method, self._true)
             result = await handler(call.params)
@@ -888,6 +892,14 @@ class FakeTelegram:
         if self._delays[method]:
             await self._until(lambda: False, self._delays[method].popleft())
         return web.json_response(body, status=status)
+
+    def _raise_injected(self, method: str, params: JSON) -> None:
+        queued = self._failures[method]
+        for failure in queued:
+            error, where = failure
+            if where is None or all(params.get(k) == v for k, v in where.items()):
+                queued.remove(failure)
+                raise error
 
     def _check_chat_rules(self, method: str, params: JSON) -> None:
         if not method.startswith(SEND_PREFIXES) or params.get("chat_id") is None:
@@ -1172,6 +1184,8 @@ def _inline_markup(params: JSON) -> JSON | None:
         raise bad_request(
             'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
         )
+    if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+        raise bad_request("reply markup is too long")
     for button in (b for row in rows for b in row):
         if not isinstance(button, dict) or not isinstance(button.get("text"), str):
             raise bad_request('can\'t find field "text"')

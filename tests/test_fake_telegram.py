@@ -462,6 +462,20 @@ async def test_status_codes_pick_exceptions(fake_telegram: FakeTelegram, bot: Bo
     assert len(fake_telegram.sent) == 1
 
 
+async def test_injected_failures_can_target_a_chat(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    fake_telegram.fail_next("sendMessage", 502, "Bad Gateway", where={"chat_id": 43})
+    fake_telegram.fail_next(
+        "sendMessage", 403, "Forbidden: x", where={"chat_id": 44, "message_thread_id": None}
+    )
+    await bot.send_message(42, "not this one")
+    with pytest.raises(NetworkError):
+        await bot.send_message(43, "this one")
+    await bot.send_message(43, "only once")
+    with pytest.raises(Forbidden):
+        await bot.send_message(44, "General")
+    assert [s["chat_id"] for s in fake_telegram.sent] == [42, 43]
+
+
 async def test_per_chat_rules(fake_telegram: FakeTelegram, bot: Bot) -> None:
     fake_telegram.block_chat(42)
     fake_telegram.migrate_chat(-5, -1000000000005)
@@ -622,6 +636,18 @@ async def test_callback_data_is_one_to_64_bytes(fake_telegram: FakeTelegram, bot
     assert len(fake_telegram.sent) == 1
     assert fake_telegram.edited == fake_telegram.edited_markup == []
     assert fake_telegram.messages[42, message.message_id]["text"] == "ok"
+
+
+async def test_a_keyboard_has_at_most_100_buttons(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    hundred = [str(n) for n in range(100)]
+    message = await bot.send_message(42, "ok", reply_markup=keyboard(*hundred))
+    with pytest.raises(BadRequest, match="Reply markup is too long"):
+        await bot.send_message(42, "no", reply_markup=keyboard(*hundred, "one more"))
+    with pytest.raises(BadRequest, match="Reply markup is too long"):
+        await bot.edit_message_reply_markup(
+            42, message.message_id, reply_markup=keyboard(*hundred, "one more")
+        )
+    assert len(fake_telegram.sent) == 1
 
 
 async def test_inline_button_needs_an_action(fake_telegram: FakeTelegram) -> None:

@@ -7,8 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.buttons import (
+    CALLBACK_DATA_BYTES,
+    answer_text,
+    keyboard_leaders,
+    pressed_leader,
+    toggle_data,
+)
+from bot.leaders import Leader
 from store.store import Store
 from store.subscriptions import Target
 from tests import test_telegram
@@ -214,6 +223,27 @@ async def test_a_paused_topic_resumes_when_someone_talks_there(running: Harness)
     )
 
 
+async def test_a_notice_telegram_could_not_take_is_sent_later(running: Harness) -> None:
+    fake = running.fake
+    forum(fake)
+    topic = fake.create_topic(FORUM, "Kremlin")
+    await subscribe_in(running, topic)
+    general = await running.command(
+        "/subscribe putin", chat_id=FORUM, user_id=CREATOR, chat_type="supergroup"
+    )
+    assert general["text"].startswith("Subscribed")
+    fake.delete_topic(FORUM, topic)
+    general = {"chat_id": FORUM, "message_thread_id": None}
+    fake.fail_next("sendMessage", 502, "Bad Gateway", times=2, where=general)
+    running.publish((2, "Putin speaks"))  # to the topic (refused) and to General (a 502)
+    await until(lambda: len(notices(fake)) == 1, 10, "the notice tried")
+    assert not any("are paused" in s["text"] for s in fake.sent)  # the 502 took it
+    running.publish((3, "Putin speaks again"), (2, "Putin speaks"))
+    await until(lambda: any("are paused" in s["text"] for s in fake.sent), 30, "the notice")
+    assert len([s for s in fake.sent if "are paused" in s["text"]]) == 1
+    assert len(sends_to(fake, topic, "Putin speaks")) == 1
+
+
 async def test_admins_are_told_when_the_chat_cannot_be(
     fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
 ) -> None:
@@ -223,10 +253,11 @@ async def test_admins_are_told_when_the_chat_cannot_be(
         topic = fake_telegram.create_topic(FORUM, "Kremlin")
         await subscribe_in(running, topic)
         fake_telegram.delete_topic(FORUM, topic)
-        # Failures are served in order: the alert's send first, then the notice in General.
-        fake_telegram.fail_next("sendMessage", 400, THREAD_NOT_FOUND)
         fake_telegram.fail_next(
-            "sendMessage", 400, "Bad Request: not enough rights to send text messages to the chat"
+            "sendMessage",
+            400,
+            "Bad Request: not enough rights to send text messages to the chat",
+            where={"chat_id": FORUM, "message_thread_id": None},  # General refuses
         )
         running.publish((2, "Putin speaks"))
         await until(lambda: any(s["chat_id"] == admin for s in fake_telegram.sent), 10, "admin")
@@ -253,3 +284,54 @@ def test_paused_topics_are_not_routed_and_survive_a_reopen(tmp_path: Path) -> No
         assert subs.unannounced_topics() == []
         assert subs.resume_topic(topic) and not subs.resume_topic(topic)
         assert {s.destination for s in subs.active()} == {general, topic}
+
+
+async def test_a_watchlist_over_100_leaders_still_gets_a_keyboard(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> None:
+    many = "".join(f'[[leaders]]\nid = "x{n:02}"\nname = "X{n:02}"\n' for n in range(70))
+    async with serving(fake_telegram, site, tmp_path, many) as running:
+        await running.command("/subscribe x69")
+        listing = await running.command("/leaders")  # 103 leaders: Telegram takes 100 buttons
+        labels = [b["text"] for b in buttons(listing)]
+        assert len(labels) == 100 and labels[0] == "✓ X69"
+        assert "/subscribe <i>id</i> follows any other" in listing["text"]
+        answer = await press(running, listing, "X69")
+        assert answer["text"] == "Unsubscribed from X69"
+        assert followed(running) == []
+
+
+# ------------------------------------------------------------------- the button rules
+
+
+def test_toggle_data_fits_64_bytes_and_resolves_to_its_leader() -> None:
+    leaders = [Leader("putin", "Vladimir Putin"), Leader(LONG_ID, "Long"), Leader("x" * 50, "X")]
+    data = [toggle_data(leader.id) for leader in leaders]
+    assert data[0] == "toggle:leader:putin"  # readable while it fits
+    assert all(len(d.encode()) <= CALLBACK_DATA_BYTES for d in data)
+    assert toggle_data(LONG_ID) == data[1]  # stable: the same every time and every restart
+    assert [pressed_leader(d, leaders) for d in data] == leaders
+    assert pressed_leader(data[1], leaders[:1]) is None  # no longer watched
+    assert pressed_leader("toggle:leader:gone", leaders) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Subscribed to Vladimir Putin", "Subscribed to Vladimir Putin"),
+        ("Subscribed to " + "y" * 186, "Subscribed to " + "y" * 186),  # exactly 200
+        ("Subscribed to " + "y" * 187, "Subscribed to " + "y" * 185 + "…"),
+        ("😀" * 150, "😀" * 99 + "…"),  # emoji are 2 UTF-16 code units each
+    ],
+)
+def test_answers_are_cut_to_200(text: str, shown: str) -> None:
+    assert answer_text(text) == shown
+    assert len(shown.encode("utf-16-le")) // 2 <= 200
+
+
+def test_keyboard_leaders_keep_the_followed_when_cut() -> None:
+    leaders = [Leader(f"l{n}", f"L{n}") for n in range(150)]
+    assert keyboard_leaders(leaders[:100], ["l3"]) == leaders[:100]
+    chosen = keyboard_leaders(leaders, ["l120", "l7"])
+    assert len(chosen) == 100
+    assert [leader.id for leader in chosen[:3]] == ["l7", "l120", "l0"]
