@@ -261,6 +261,9 @@ class Sender:
             except TelegramError as error:  # flood control, 5xx, network: say it later
                 log.info("could not announce paused topic yet: %s", error.message)
                 return
+            except Exception:  # a bug must not stop the sender: logged, tried next round
+                log.exception("announcing paused topic %s failed", target)
+                return
             self.store.subscriptions.topic_announced(target)
 
     async def _tell_topic_paused(self, target: Target, reason: str) -> None:

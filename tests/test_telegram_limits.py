@@ -23,6 +23,7 @@ from store.subscriptions import Target
 from tests import test_telegram
 from tests.fake_telegram import QUERY_INVALID, THREAD_NOT_FOUND, FakeTelegram
 from tests.sitestub import FixtureSite
+from tests.test_poll import atom
 from tests.test_telegram import USER, Harness, serving, until
 
 LONG_ID = "l" + "o" * 62 + "g"  # 64 characters, the longest id a leader may have
@@ -335,3 +336,16 @@ def test_keyboard_leaders_keep_the_followed_when_cut() -> None:
     chosen = keyboard_leaders(leaders, ["l120", "l7"])
     assert len(chosen) == 100
     assert [leader.id for leader in chosen[:3]] == ["l7", "l120", "l0"]
+
+
+async def test_a_javascript_link_in_a_feed_never_becomes_a_link(running: Harness) -> None:
+    await running.command("/subscribe kremlin-en")
+    hostile = atom((2, "Putin and the script")).replace(
+        'href="http://en.kremlin.ru/events/president/news/2"', 'href="javascript:alert(1)"'
+    )
+    running.site.add("/feed", hostile.replace("<id>http://en.kremlin.ru/", "<id>urn:x:"))
+    await until(lambda: any("the script" in s["text"] for s in running.fake.sent), 10, "alert")
+    (alert,) = [s for s in running.fake.sent if "the script" in s["text"]]
+    assert "javascript" not in alert["text"].lower()
+    stored = running.fake.messages[USER, alert["message_id"]]
+    assert all(e["type"] != "text_link" for e in stored.get("entities", []))
