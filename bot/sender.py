@@ -36,6 +36,7 @@ from telegram.error import (
 )
 
 from bot.alerts import Highlighter, render_alert, render_plain
+from scrapers.text import shorten
 from store.outbox import Delivery
 from store.store import Store, StoredItem
 from store.subscriptions import Target
@@ -48,6 +49,7 @@ RETRY_CAP_SECONDS = 900.0
 IDLE_CHECK_SECONDS = 30.0
 BATCH = 500
 MAX_ROUNDS = 50
+NOTICE_CHARACTERS = 3500  # under Telegram's 4,096 however many topics a notice names
 
 
 DeliveryHook = Callable[[str, float | None, StoredItem | None], None]
@@ -253,44 +255,59 @@ class Sender:
         self.store.outbox.skip_topic(target, f"topic paused: {reason}")
 
     async def _announce_paused_topics(self) -> None:
-        """Tell each chat once that one of its topics stopped receiving alerts (in General,
-        or the bot's admins when the chat refuses); Telegram unreachable: the next round."""
+        """Tell each chat once that topics of it stopped receiving alerts (one message for
+        all of its topics paused since, in General, or to the bot's admins when the chat
+        refuses it); when Telegram cannot take it now, the next round says it."""
+        by_chat: dict[int, list[tuple[Target, str]]] = defaultdict(list)
         for target, reason in self.store.subscriptions.unannounced_topics():
+            by_chat[target.chat_id].append((target, reason))
+        for chat_id, topics in by_chat.items():
             try:
-                await self._tell_topic_paused(target, reason)
+                await self._tell_topics_paused(chat_id, topics)
             except TelegramError as error:  # flood control, 5xx, network: say it later
-                log.info("could not announce paused topic yet: %s", error.message)
+                log.info("could not announce paused topics yet: %s", error.message)
                 return
             except Exception:  # a bug must not stop the sender: logged, tried next round
-                log.exception("announcing paused topic %s failed", target)
+                log.exception("announcing the paused topics of chat %s failed", chat_id)
                 return
-            self.store.subscriptions.topic_announced(target)
+            for target, _ in topics:
+                self.store.subscriptions.topic_announced(target)
 
-    async def _tell_topic_paused(self, target: Target, reason: str) -> None:
+    def _topics_paused(self, topics: list[tuple[Target, str]], where: str) -> str:
         names = self.leader_names()
-        followed = ", ".join(
-            names.get(s.target, s.target) if s.kind == "leader" else s.target
-            for s in self.store.subscriptions.of(target)
-        )
-        what = f" ({followed})" if followed else ""
-        notice = (
-            f"Alerts to topic {target.thread_id} of this chat are paused: Telegram says "
-            f"“{reason}”. Its subscriptions{what} are kept. They resume as soon as anyone "
-            "uses a Readout command in that topic; to follow them elsewhere, /subscribe in "
-            "another topic."
-        )
-        try:
-            await self._pace(target.chat_id)
-            await self.bot.send_message(
-                target.chat_id, html.escape(notice), parse_mode=ParseMode.HTML
+        kept = []
+        for target, _ in topics:
+            followed = ", ".join(
+                names.get(s.target, s.target) if s.kind == "leader" else s.target
+                for s in self.store.subscriptions.of(target)
             )
+            kept.append(f"topic {target.thread_id}: {followed or 'nothing'}")
+        ids = ", ".join(str(target.thread_id) for target, _ in topics)
+        if len(topics) == 1:
+            noun, kept_as = "topic", "What it follows is kept"
+            resumes = "resumes as soon as anyone uses a Readout command in that topic"
+        else:
+            noun, kept_as = "topics", "What they follow is kept"
+            resumes = "each resumes as soon as anyone uses a Readout command in it"
+        return shorten(
+            f"Alerts to {noun} {ids} of {where} are paused: Telegram says “{topics[0][1]}”. "
+            f"{kept_as} ({'; '.join(kept)}) and {resumes}; to follow it elsewhere, "
+            "/subscribe in another topic.",
+            NOTICE_CHARACTERS,
+        )
+
+    async def _tell_topics_paused(self, chat_id: int, topics: list[tuple[Target, str]]) -> None:
+        try:
+            await self._pace(chat_id)
+            notice = self._topics_paused(topics, "this chat")
+            await self.bot.send_message(chat_id, html.escape(notice), parse_mode=ParseMode.HTML)
             return
         except (BadRequest, Forbidden) as error:  # the chat cannot be told; its admins can
             refusal = error.message
-        title = self.store.subscriptions.chat_title(target.chat_id) or "a chat"
+        title = self.store.subscriptions.chat_title(chat_id) or "a chat"
         to_admins = (
-            f"Alerts to topic {target.thread_id} of “{title}” ({target.chat_id}) are paused: "
-            f"Telegram says “{reason}”. The chat could not be told: {refusal}."
+            self._topics_paused(topics, f"“{title}” ({chat_id})")
+            + f" The chat could not be told: {refusal}."
         )
         log.warning("%s", to_admins)
         for admin in self.admins:

@@ -177,7 +177,7 @@ async def test_a_deleted_topic_pauses_only_that_topic_and_tells_the_chat_once(
     (notice,) = notices(fake)
     assert f"Alerts to topic {gone} of this chat are paused" in notice["text"]
     assert "message thread not found" in notice["text"].lower()
-    assert "(Vladimir Putin, kremlin-en)" in notice["text"]
+    assert f"is kept (topic {gone}: Vladimir Putin, kremlin-en)" in notice["text"]
     await until(lambda: any("Putin speaks" in s["text"] for s in fake.sent), 10, "alert")
     assert [s.get("message_thread_id") for s in fake.sent if "Putin speaks" in s["text"]] == [kept]
 
@@ -199,6 +199,22 @@ async def test_a_deleted_topic_pauses_only_that_topic_and_tells_the_chat_once(
             "sent",
             "skipped",
         ]
+
+
+async def test_topics_gone_together_are_announced_in_one_message(running: Harness) -> None:
+    fake = running.fake
+    forum(fake)
+    first, second = fake.create_topic(FORUM, "One"), fake.create_topic(FORUM, "Two")
+    await subscribe_in(running, first)
+    await subscribe_in(running, second, "kremlin-en")
+    fake.delete_topic(FORUM, first)
+    fake.delete_topic(FORUM, second)
+    running.publish((2, "Putin speaks"))
+    await until(lambda: len(notices(fake)) == 1, 10, "the notice in General")
+    await running.polls(len(running.site.hits("/feed")) + 2)
+    (notice,) = notices(fake)
+    assert f"Alerts to topics {first}, {second} of this chat are paused" in notice["text"]
+    assert f"(topic {first}: Vladimir Putin; topic {second}: kremlin-en)" in notice["text"]
 
 
 async def test_a_paused_topic_resumes_when_someone_talks_there(running: Harness) -> None:
