@@ -200,12 +200,19 @@ def _v5_heartbeat(db: sqlite_utils.Database) -> None:
     db.table("heartbeat").create({"id": int, "at": str}, pk="id")
 
 
+def _v6_layout_fallback(db: sqlite_utils.Database) -> None:
+    """Since when a page source's selectors have found nothing and its items have been read
+    by link pattern: admins are told once, and /status shows it until the selectors match."""
+    db.table("source_state").add_column("fallback_since", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
     _v3_delivery,
     _v4_administration,
     _v5_heartbeat,
+    _v6_layout_fallback,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
