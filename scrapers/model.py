@@ -16,16 +16,18 @@ TEXT_CHARS = 100_000
 
 @dataclass(frozen=True)
 class Selectors:
-    """CSS selectors that turn a list page into items, so a new HTML source is configuration.
+    """What turns a list page into items, so a new HTML source is configuration.
 
-    Every selector except ``item`` is evaluated inside one item element. ``link`` defaults to
-    the title element when that is an ``<a>``, else to the first ``a[href]`` of the item.
-    ``link_pattern`` keeps only links whose path matches it (Akorda's list mixes news with
-    navigation), ``exclude`` drops links that match it (asset declarations).
+    ``link_pattern`` (matched against a link's absolute URL) says what an article's address
+    looks like, and is what survives a redesign; ``exclude`` drops links that match it
+    (asset declarations). The CSS selectors refine that: every selector except ``item`` is
+    evaluated inside one item element, and ``link`` defaults to the title element when that
+    is an ``<a>``, else to the first ``a[href]`` of the item. A source may give only the
+    pattern; one whose selectors find nothing is read by the pattern (scrapers.links).
     """
 
-    item: str
-    title: str
+    item: str | None = None
+    title: str | None = None
     link: str | None = None
     date: str | None = None
     summary: str | None = None
@@ -85,3 +87,17 @@ class Item:
             "leaders": list(self.leaders),
             "tags": list(self.tags),
         }
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What one parse of a source's bytes read, and how.
+
+    ``fallback`` says a page's selectors found nothing and its items were read by link
+    pattern: the layout changed, and admins are told once (readout.health). ``skipped``
+    gives, for each would-be item that could not be read, where it was and why.
+    """
+
+    items: list[Item]
+    fallback: bool = False
+    skipped: tuple[str, ...] = ()
