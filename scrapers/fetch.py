@@ -57,10 +57,24 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     content_type: str | None
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+# Enough of an error page to tell a block page from an outage, in a bug report.
+ERROR_BODY_BYTES = 256_000
+
+
+class StatusError(FetchError):
+    """The server answered with an error status; its answer is kept for the user to see
+    (``readout check --save`` writes it beside the error)."""
+
+    def __init__(self, message: str, response: Fetched) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 class Fetcher:
@@ -136,20 +150,22 @@ class Fetcher:
                 body = b""
             elif response.status_code >= 400:
                 phrase = response.reason_phrase or ""
-                raise FetchError(f"HTTP {response.status_code} {phrase}".strip())
+                try:
+                    body = await self._read_capped(
+                        response, min(ERROR_BODY_BYTES, self.policy.max_bytes)
+                    )
+                except FetchError:
+                    body = b""
+                raise StatusError(
+                    f"HTTP {response.status_code} {phrase}".strip(),
+                    _fetched(response, body, validators),
+                )
             else:
                 body = await self._read_capped(response)
-            return Fetched(
-                url=str(response.url),
-                status=response.status_code,
-                body=body,
-                etag=response.headers.get("ETag") or validators.etag,
-                last_modified=response.headers.get("Last-Modified") or validators.last_modified,
-                content_type=response.headers.get("Content-Type"),
-            )
+            return _fetched(response, body, validators)
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        limit = self.policy.max_bytes
+    async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
+        limit = self.policy.max_bytes if limit is None else limit
         too_big = FetchError(f"response larger than {limit} bytes (http.max_bytes)")
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -176,6 +192,18 @@ class Fetcher:
                 trust_env=False,
             )
         return client
+
+
+def _fetched(response: httpx.Response, body: bytes, validators: Validators) -> Fetched:
+    return Fetched(
+        url=str(response.url),
+        status=response.status_code,
+        body=body,
+        etag=response.headers.get("ETag") or validators.etag,
+        last_modified=response.headers.get("Last-Modified") or validators.last_modified,
+        content_type=response.headers.get("Content-Type"),
+        headers=tuple(response.headers.multi_items()),
+    )
 
 
 def _transport(source: Source, policy: FetchPolicy) -> httpx.AsyncHTTPTransport:
