@@ -18,8 +18,8 @@ from bot.matching import Matcher
 from bot.tags import event_tags
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators
-from scrapers.model import Item, Source
-from scrapers.parsers import parse
+from scrapers.model import Item, Parsed, Source
+from scrapers.parsers import read
 from store.store import Router, Store
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,7 @@ class SourceOutcome:
     unchanged: bool = False
     baseline: bool = False
     queued: int = 0
+    fallback: bool = False
     error: str | None = None
 
     @property
@@ -84,12 +85,13 @@ def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
     ]
 
 
-def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
+def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> Parsed:
     """Parse and match in one step, so it can run off the event loop as a unit."""
-    return match_items(parse(body, source, **where), matcher)
+    parsed = read(body, source, **where)
+    return replace(parsed, items=match_items(parsed.items, matcher))
 
 
-async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> list[Item]:
+async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Parsed:
     """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it."""
     return await asyncio.to_thread(
         read_items,
@@ -120,7 +122,7 @@ async def poll_source(
                 body_hash=state.body_hash,
             )
             return SourceOutcome(source, unchanged=True)
-        items = await read_fetched(fetched, source, matcher)
+        parsed = await read_fetched(fetched, source, matcher)
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll
@@ -128,6 +130,7 @@ async def poll_source(
         return _failed(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
+    items = parsed.items
     saved = store.save_items(source.id, items, route=route)
     count, dated, linked = shape(items)
     store.record_success(
@@ -146,6 +149,7 @@ async def poll_source(
         linked=linked,
         baseline=saved.baseline,
         queued=saved.queued,
+        fallback=parsed.fallback,
     )
 
 
