@@ -99,10 +99,14 @@ def _regex(value: str) -> str:
     return value
 
 
-def _one_pattern(value: str | tuple[str, ...]) -> str:
+def _one_pattern(value: object) -> object:
     """``exclude`` may be one pattern or a list of them; a link matching any is dropped."""
-    if isinstance(value, str):
+    if not isinstance(value, list | tuple):
         return value
+    for pattern in value:
+        if not isinstance(pattern, str):
+            raise ValueError(f"{pattern!r} is not a regular expression")
+        _regex(pattern)
     return "|".join(f"(?:{pattern})" for pattern in value)
 
 
@@ -181,7 +185,7 @@ class SelectorEntry(_Section):
     date: Css | None = None
     summary: Css | None = None
     link_pattern: Regex | None = None
-    exclude: Annotated[Regex | tuple[Regex, ...], AfterValidator(_one_pattern)] | None = None
+    exclude: Annotated[Regex, BeforeValidator(_one_pattern)] | None = None
 
 
 class SourceEntry(_Section):

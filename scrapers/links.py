@@ -29,7 +29,7 @@ from datetime import datetime, tzinfo
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement
 
-from scrapers.dates import parse_date, zone
+from scrapers.dates import MONTHS, parse_date, zone
 from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Source
 from scrapers.text import normalize_space, shorten
 from scrapers.urls import absolute_url, canonical_url
@@ -49,6 +49,9 @@ _PAGING = frozenset({"next", "prev", "previous", "first", "last"})
 _DATE_CHARS = 48
 _DATE_WORDS = 6
 _LEAD_CHARS = 40
+_WORD = re.compile(r"[^\W\d_]+")
+# The words dates are printed with besides month names: "года", "year", "жылғы", "г.".
+_DATE_FILLERS = frozenset({"года", "год", "г", "year", "жылғы", "жыл", "ж", "y"})
 # A list page shows tens of items; a page with more article links than this is hostile.
 MAX_LINKS = 1000
 # How far above an article's block a day heading may sit ("21 March" over a list of links).
@@ -144,11 +147,12 @@ def _text(tag: Tag) -> str:
 
 
 def is_date_text(text: str) -> bool:
-    """Short enough and numeric enough to be a printed date rather than a title."""
+    """Whether a link's or a paragraph's text is nothing but a date ("21 марта 2026 года"),
+    so not a title or a lead; "Address of 1 September 2025" is a title."""
+    words = _WORD.findall(text.casefold())
     return (
         len(text) <= _DATE_CHARS
-        and len(text.split()) <= _DATE_WORDS
-        and any(c.isdigit() for c in text)
+        and all(word in MONTHS or word in _DATE_FILLERS for word in words)
         and parse_date(text) is not None
     )
 
