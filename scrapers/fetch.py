@@ -202,7 +202,7 @@ def _fetched(response: httpx.Response, body: bytes, validators: Validators) -> F
         etag=response.headers.get("ETag") or validators.etag,
         last_modified=response.headers.get("Last-Modified") or validators.last_modified,
         content_type=response.headers.get("Content-Type"),
-        headers=tuple(response.headers.multi_items()),
+        headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw),
     )
 
 
