@@ -246,6 +246,9 @@ def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
     status = sys.stderr if as_json else sys.stdout
     for outcome in report.failed:
         print(f"{outcome.source.id}: failing: {outcome.error}", file=status)
+    for outcome in report.outcomes:
+        if outcome.fallback:
+            print(f"{outcome.source.id}: {FALLBACK_TEXT}", file=status)
     print(report.summary(), file=status)
     return EXIT_FAILURE if report.failed else EXIT_OK
 
