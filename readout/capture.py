@@ -15,7 +15,7 @@ from pathlib import Path
 
 from readout import __version__
 from scrapers.fetch import Fetched
-from scrapers.model import Parsed, Source
+from scrapers.model import Batch, Source
 
 # Cookies the site set are its visitors' business, not a bug report's.
 _WITHHELD_HEADERS = frozenset({"set-cookie", "set-cookie2"})
@@ -26,7 +26,7 @@ def write_capture(
     source: Source,
     file: Path | None,
     response: Fetched | None,
-    parsed: Parsed | None,
+    batch: Batch | None,
     error: str | None,
 ) -> list[Path]:
     """Write ``response.json``, the body as it came, and ``parsed.json`` into ``folder``.
@@ -61,9 +61,11 @@ def write_capture(
     result = {
         "source": source.id,
         "error": error,
-        "fallback": parsed.fallback if parsed is not None else False,
-        "skipped": list(parsed.skipped) if parsed is not None else [],
-        "items": [item.as_json() for item in parsed.items] if parsed is not None else [],
+        "fallback": batch.fallback if batch is not None else False,
+        "skipped": [
+            {"position": s.position, "reason": s.reason} for s in (batch.skipped if batch else ())
+        ],
+        "items": [item.as_json() for item in batch.items] if batch is not None else [],
     }
     written.append(_write_json(folder / "parsed.json", result))
     return written

@@ -23,10 +23,10 @@ from readout.capture import write_capture
 from readout.config import Config, ConfigError, load_config
 from readout.health import FALLBACK_TEXT
 from readout.logs import configure_logging, redact
-from readout.poll import PollReport, poll_sources, read_items
-from scrapers.errors import SourceError
-from scrapers.fetch import Fetched, Fetcher, StatusError
-from scrapers.model import Item, Parsed, Source
+from readout.poll import PollReport, poll_sources, read_batch
+from scrapers.errors import SourceError, StatusError
+from scrapers.fetch import Fetched, Fetcher
+from scrapers.model import Batch, Item, Source
 from store.maintenance import BackupError, backup
 from store.schema import SchemaError
 from store.store import Store
@@ -175,12 +175,14 @@ def _check(
             response = Fetched(url or source.url, 200, body, None, None, None)
         else:
             response = asyncio.run(_fetch(config, source, url))
-        parsed = read_items(
+        batch = read_batch(
             response.body, source, matcher, url=response.url, content_type=response.content_type
         )
     except SourceError as error:
         if isinstance(error, StatusError):
-            response = error.response
+            response = Fetched(
+                error.url, error.status, error.body, None, None, error.content_type, error.headers
+            )
         _save_check(save, source, file, response, None, str(error))
         print(f"{source.id}: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -192,13 +194,13 @@ def _check(
         _save_check(save, source, file, response, None, reason)
         print(f"{source.id}: {reason}", file=sys.stderr)
         return EXIT_FAILURE
-    _save_check(save, source, file, response, parsed, None)
-    items = parsed.items
+    _save_check(save, source, file, response, batch, None)
+    items = batch.items
     _print_items(items, as_json, sys.stdout, explain=matcher)
     status = sys.stderr if as_json else sys.stdout
-    for reason in parsed.skipped:
-        print(f"{source.id}: skipped {reason}", file=status)
-    if parsed.fallback:
+    for skipped in batch.skipped:
+        print(f"{source.id}: skipped entry {skipped.position}: {skipped.reason}", file=status)
+    if batch.fallback:
         print(f"{source.id}: {FALLBACK_TEXT}", file=status)
     if not as_json:
         print(f"{source.id}: {len(items)} item{'' if len(items) == 1 else 's'}")
@@ -215,7 +217,7 @@ def _save_check(
     source: Source,
     file: Path | None,
     response: Fetched | None,
-    parsed: Parsed | None,
+    batch: Batch | None,
     error: str | None,
 ) -> None:
     """What ``check --save`` leaves for a bug report: the answer exactly as it came, and
@@ -223,7 +225,7 @@ def _save_check(
     if folder is None:
         return
     try:
-        written = write_capture(folder, source, file, response, parsed, error)
+        written = write_capture(folder, source, file, response, batch, error)
     except OSError as error_:
         print(f"readout: --save {folder}: {error_.strerror or error_}", file=sys.stderr)
         return

@@ -18,8 +18,8 @@ from bot.matching import Matcher
 from bot.tags import event_tags
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators
-from scrapers.model import Item, Parsed, Source
-from scrapers.parsers import read
+from scrapers.model import Batch, Item, Source
+from scrapers.parsers import parse_batch
 from store.store import Router, Store
 
 log = logging.getLogger(__name__)
@@ -85,16 +85,20 @@ def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
     ]
 
 
-def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> Parsed:
+def read_batch(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> Batch:
     """Parse and match in one step, so it can run off the event loop as a unit."""
-    parsed = read(body, source, **where)
-    return replace(parsed, items=match_items(parsed.items, matcher))
+    batch = parse_batch(body, source, **where)
+    return replace(batch, items=match_items(batch.items, matcher))
 
 
-async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Parsed:
+def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
+    return read_batch(body, source, matcher, **where).items
+
+
+async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Batch:
     """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it."""
     return await asyncio.to_thread(
-        read_items,
+        read_batch,
         fetched.body,
         source,
         matcher,
@@ -122,7 +126,7 @@ async def poll_source(
                 body_hash=state.body_hash,
             )
             return SourceOutcome(source, unchanged=True)
-        parsed = await read_fetched(fetched, source, matcher)
+        batch = await read_fetched(fetched, source, matcher)
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll
@@ -130,7 +134,7 @@ async def poll_source(
         return _failed(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
-    items = parsed.items
+    items = batch.items
     saved = store.save_items(source.id, items, route=route)
     count, dated, linked = shape(items)
     store.record_success(
@@ -149,7 +153,7 @@ async def poll_source(
         linked=linked,
         baseline=saved.baseline,
         queued=saved.queued,
-        fallback=parsed.fallback,
+        fallback=batch.fallback,
     )
 
 

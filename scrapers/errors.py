@@ -11,3 +11,25 @@ class FetchError(SourceError):
 
 class ParseError(SourceError):
     """The bytes arrived but are not what the source's parser reads (HTML for a feed...)."""
+
+
+class StatusError(FetchError):
+    """The server answered an error status. The page it sent is kept (up to
+    ``scrapers.fetch.ERROR_BODY_BYTES``): a block page tells an outage from a refusal, and
+    ``readout check --save`` writes it for a bug report."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int,
+        url: str,
+        body: bytes = b"",
+        content_type: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.url = url
+        self.body = body
+        self.content_type = content_type
+        self.headers = headers

@@ -19,7 +19,7 @@ import httpcore
 import httpx
 
 from scrapers.addresses import PrivateAddressError, PublicOnlyBackend, is_public_address
-from scrapers.errors import FetchError
+from scrapers.errors import FetchError, StatusError
 from scrapers.model import Source
 
 DEFAULT_USER_AGENT = "Readout/0.1 (press-release monitor; +https://github.com/readout/readout)"
@@ -66,15 +66,6 @@ class Fetched:
 
 # Enough of an error page to tell a block page from an outage, in a bug report.
 ERROR_BODY_BYTES = 256_000
-
-
-class StatusError(FetchError):
-    """The server answered with an error status; its answer is kept for the user to see
-    (``readout check --save`` writes it beside the error)."""
-
-    def __init__(self, message: str, response: Fetched) -> None:
-        super().__init__(message)
-        self.response = response
 
 
 class Fetcher:
@@ -156,9 +147,14 @@ class Fetcher:
                     )
                 except FetchError:
                     body = b""
+                kept = _fetched(response, body, validators)
                 raise StatusError(
                     f"HTTP {response.status_code} {phrase}".strip(),
-                    _fetched(response, body, validators),
+                    kept.status,
+                    kept.url,
+                    kept.body,
+                    kept.content_type,
+                    kept.headers,
                 )
             else:
                 body = await self._read_capped(response)

@@ -30,7 +30,7 @@ from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement
 
 from scrapers.dates import MONTHS, parse_date, zone
-from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Source
+from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Skipped, Source
 from scrapers.text import normalize_space, shorten
 from scrapers.urls import absolute_url, canonical_url
 
@@ -334,7 +334,7 @@ class Neighbourhood:
 
 def read_links(
     soup: BeautifulSoup, source: Source, base: str
-) -> tuple[list[Item], tuple[str, ...]]:
+) -> tuple[list[Item], tuple[Skipped, ...]]:
     """The page's items by link pattern, one per article, and why any link gave none."""
     selectors = source.selectors
     if selectors is None or selectors.link_pattern is None:
@@ -345,11 +345,12 @@ def read_links(
     by_key: dict[str, list[ArticleLink]] = {}
     for link in links:
         by_key.setdefault(link.key, []).append(link)
-    items, skipped = [], []
-    for same in by_key.values():
+    items: list[Item] = []
+    skipped: list[Skipped] = []
+    for position, same in enumerate(by_key.values(), 1):
         best = max(same, key=lambda link: (link.rank, min(len(link.title), 200)))
         if not best.title:
-            skipped.append(f"{best.url}: the link has no title text")
+            skipped.append(Skipped(position, f"{best.url}: the link has no title text"))
             continue
         published = next((d for link in same if (d := around.date(link.tag)) is not None), None)
         lead = next((t for link in same if (t := around.lead(link.tag, best.title_tag))), "")

@@ -90,14 +90,25 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Parsed:
-    """What one parse of a source's bytes read, and how.
+class Skipped:
+    """An entry of a document that could not be made into an item, and why.
 
-    ``fallback`` says a page's selectors found nothing and its items were read by link
-    pattern: the layout changed, and admins are told once (readout.health). ``skipped``
-    gives, for each would-be item that could not be read, where it was and why.
+    ``position`` counts entries from 1 in document order, so a user can find it in the
+    raw document they attach to a bug report.
     """
 
-    items: list[Item]
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one document yielded: its items, the entries left out, and how it was read.
+
+    ``fallback`` says a page's selectors found nothing and its items were read by link
+    pattern: the layout changed, and admins are told once (readout.health).
+    """
+
+    items: list[Item] = field(default_factory=list)
+    skipped: tuple[Skipped, ...] = ()
     fallback: bool = False
-    skipped: tuple[str, ...] = ()

@@ -22,16 +22,17 @@ from scrapers.model import (
     SUMMARY_CHARS,
     TEXT_CHARS,
     TITLE_CHARS,
+    Batch,
     Item,
-    Parsed,
     Selectors,
+    Skipped,
     Source,
 )
 from scrapers.text import plain_text, shorten
 from scrapers.urls import absolute_url
 
 
-def parse_page(body: bytes, source: Source, *, url: str | None = None) -> Parsed:
+def parse_page(body: bytes, source: Source, *, url: str | None = None) -> Batch:
     """Items of a list page in page order, one per distinct article."""
     selectors = source.selectors
     if selectors is None or (selectors.item is None and selectors.link_pattern is None):
@@ -45,12 +46,12 @@ def parse_page(body: bytes, source: Source, *, url: str | None = None) -> Parsed
     if cards:
         items, skipped = _by_selectors(soup, cards, selectors, source, base)
         if items:
-            return Parsed(items, skipped=skipped)
+            return Batch(items, skipped)
     items, skipped = read_links(soup, source, base)
     if items:
-        return Parsed(items, fallback=selectors.item is not None, skipped=skipped)
+        return Batch(items, skipped, fallback=selectors.item is not None)
     if cards:
-        return Parsed([], skipped=skipped)
+        return Batch([], skipped)
     looked = [f"the item selector {selectors.item!r}"] if selectors.item else []
     if selectors.link_pattern:
         looked.append(f"the link_pattern {selectors.link_pattern!r}")
@@ -62,13 +63,13 @@ def parse_page(body: bytes, source: Source, *, url: str | None = None) -> Parsed
 
 def _by_selectors(
     soup: BeautifulSoup, cards: list[Tag], selectors: Selectors, source: Source, base: str
-) -> tuple[list[Item], tuple[str, ...]]:
+) -> tuple[list[Item], tuple[Skipped, ...]]:
     """Items of the cards the selectors found; a date or lead the selectors miss is looked
     for around the card's link (the 2026 Akorda blocks print the date beside the item)."""
     keep = re.compile(selectors.link_pattern) if selectors.link_pattern else None
     drop = re.compile(selectors.exclude) if selectors.exclude else None
     found: list[tuple[Tag, ArticleLink]] = []
-    skipped: list[str] = []
+    skipped: list[Skipped] = []
     for number, card in enumerate(cards, 1):
         if is_chrome(card):
             continue
@@ -79,7 +80,8 @@ def _by_selectors(
         if url is None or (keep and not keep.search(url)) or (drop and drop.search(url)):
             continue
         if not title or link_el is None:
-            skipped.append(f"item {number} ({url}): no element matches the title selector")
+            why = "its title is empty" if title_el is not None else "no title element"
+            skipped.append(Skipped(number, f"{url}: {why}"))
             continue
         found.append(
             (card, ArticleLink(link_el, url, link_key(url), title, title_el or link_el, 3))

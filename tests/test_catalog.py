@@ -351,7 +351,7 @@ def test_dates_keep_the_source_offset(source_id: str) -> None:
 def test_leaders_are_found(source_id: str) -> None:
     source = SOURCES[source_id]
     body = fixture_of(source_id).read_bytes()
-    items = read_items(body, source, Matcher(LEADERS), url=source.url).items
+    items = read_items(body, source, Matcher(LEADERS), url=source.url)
     assert [item.leaders for item in items] == [e.leaders for e in EXPECTED[source_id]]
 
 

@@ -19,7 +19,7 @@ import pytest
 from readout.config import ConfigError, build_config
 from scrapers.catalog import CATALOG
 from scrapers.errors import ParseError
-from scrapers.model import Item, Parsed, Selectors, Source
+from scrapers.model import Batch, Item, Selectors, Source
 from scrapers.pages import parse_page
 from tests.conftest import SITES
 
@@ -123,14 +123,24 @@ LAYOUTS = {
 }
 
 
-def akorda(language: str, layout: str) -> Parsed:
+def akorda(language: str, layout: str) -> Batch:
     source = SOURCES[f"akorda-{language}"]
     body = (SITES / f"akorda-{language}{LAYOUTS[layout].suffix}.html").read_bytes()
     return parse_page(body, source, url=source.url)
 
 
 def published(item: Item) -> str | None:
+    """The date as ``--json`` prints it; a printed day with no time reads as the day alone
+    or as local midnight (both forms are accepted, see ``day``)."""
     return item.published.isoformat() if item.published else None
+
+
+def day(value: str | None) -> str | None:
+    """``2026-03-21T00:00:00+04:00`` and ``2026-03-21`` both say the day the page printed."""
+    if value is None:
+        return None
+    date, _, clock = value.partition("T")
+    return date if clock in ("", "00:00:00+04:00", "00:00:00+05:00", "00:00:00+06:00") else value
 
 
 def day_in_almaty(story: Story) -> tuple[str, ...]:
@@ -228,7 +238,7 @@ PATTERN_ONLY = Source(
 )
 
 
-def read(page: str, source: Source = PATTERN_ONLY) -> Parsed:
+def read(page: str, source: Source = PATTERN_ONLY) -> Batch:
     return parse_page(page.encode(), source, url=source.url)
 
 
@@ -258,9 +268,9 @@ def test_a_card_linking_twice_gives_one_item_titled_by_its_heading() -> None:
         <div><a href="/news/0002/b"><img alt="Only a picture"></a><small>20.03.2026</small>
         </div></div>"""
     )
-    assert [(i.title, i.url, published(i)) for i in parsed.items] == [
-        ("The heading title", "https://office.example/news/0001/a", "2026-03-21T00:00:00+04:00"),
-        ("Only a picture", "https://office.example/news/0002/b", "2026-03-20T00:00:00+04:00"),
+    assert [(i.title, i.url, day(published(i))) for i in parsed.items] == [
+        ("The heading title", "https://office.example/news/0001/a", "2026-03-21"),
+        ("Only a picture", "https://office.example/news/0002/b", "2026-03-20"),
     ]
 
 
@@ -367,13 +377,13 @@ def test_primeminister_am_redesign_is_read_by_pattern() -> None:
     parsed = parse_page(PM_CARDS.encode(), source, url=source.url)
     base = "https://www.primeminister.am/en/press-release/item/2026/03/"
     assert parsed.fallback is True
-    assert [(i.title, i.url, published(i)) for i in parsed.items] == [
+    assert [(i.title, i.url, day(published(i))) for i in parsed.items] == [
         (
             "Nikol Pashinyan and Ilham Aliyev discussed the peace agenda",
             base + "21/Pashinyan-Aliyev/",
-            "2026-03-21T00:00:00+04:00",
+            "2026-03-21",
         ),
-        ("The regular Cabinet sitting was held", base + "20/Cabinet/", "2026-03-20T00:00:00+04:00"),
+        ("The regular Cabinet sitting was held", base + "20/Cabinet/", "2026-03-20"),
     ]
     assert parsed.items[0].summary.startswith("The sides discussed the delimitation")
 
@@ -423,3 +433,16 @@ def test_config_refuses_page_sources_it_cannot_read(
     }
     with pytest.raises(ConfigError, match=re.escape(message)):
         build_config(raw, {}, "test")
+
+
+def test_a_card_without_a_title_is_skipped_with_its_position() -> None:
+    source = SOURCES["akorda-ru"]
+    page = """<main><div class="card"><h3><a href="/ru/bez-zagolovka-2895700"></a></h3>
+      <h5>21 марта 2026 года</h5></div>
+      <div class="card"><h3><a href="/ru/s-zagolovkom-2895701">С заголовком</a></h3>
+      <h5>21 марта 2026 года</h5></div></main>"""
+    batch = parse_page(page.encode(), source, url=source.url)
+    assert [i.title for i in batch.items] == ["С заголовком"]
+    assert [(s.position, s.reason) for s in batch.skipped] == [
+        (1, "https://www.akorda.kz/ru/bez-zagolovka-2895700: its title is empty")
+    ]
