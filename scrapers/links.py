@@ -43,6 +43,8 @@ _BLOCKS = frozenset(
 _SECTIONING = frozenset({"article", "aside", "main", "nav", "section"})
 _CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "menu", "menubar", "search"})
 _UNSEEN = frozenset({"script", "style", "template", "noscript", "select", "button", "svg"})
+# A heading is some item's title (or a section's), never the lead of the one beside it.
+_NOT_LEADS = _UNSEEN | frozenset(HEADINGS)
 _PAGING = frozenset({"next", "prev", "previous", "first", "last"})
 # A date printed for people is short ("2026 жылғы 12 маусым", "21 марта 2026 года, 14:30");
 # a longer text with a date in it is a title or a sentence, and its date is not the item's.
@@ -223,7 +225,7 @@ class Neighbourhood:
                 places.append(sibling)
         skip = self.titles | {id(title)}
         for place in places:
-            for node in self._walk(place, skip):
+            for node in self._walk(place, skip, unseen=_NOT_LEADS):
                 if not isinstance(node, NavigableString) or not node.strip():
                     continue
                 holder = node.parent
@@ -311,19 +313,21 @@ class Neighbourhood:
             return None
         return parse_date(text, self.tz)
 
-    def _walk(self, root: PageElement, skip: set[int]) -> Iterator[PageElement]:
+    def _walk(
+        self, root: PageElement, skip: set[int], unseen: frozenset[str] = _UNSEEN
+    ) -> Iterator[PageElement]:
         """Visible elements and strings under ``root`` in page order, without recursion
         (a hostile page may nest ten thousand levels); ``<time>`` is not entered."""
         if type(root) is NavigableString:
             yield root
             return
-        if not isinstance(root, Tag):
+        if not isinstance(root, Tag) or root.name in unseen:
             return
         stack: list[PageElement] = list(reversed(list(root.children)))
         while stack:
             node = stack.pop()
             if isinstance(node, Tag):
-                if node.name in _UNSEEN or id(node) in skip:
+                if node.name in unseen or id(node) in skip:
                     continue
                 yield node
                 if node.name != "time":

@@ -189,6 +189,13 @@ def test_the_lead_beside_a_link_is_its_summary(language: str, layout: str) -> No
         assert item.title not in item.summary
 
 
+@pytest.mark.parametrize("layout", [name for name, shape in LAYOUTS.items() if not shape.has_leads])
+@pytest.mark.parametrize("language", STORIES)
+def test_a_neighbours_heading_is_never_a_lead(language: str, layout: str) -> None:
+    """The 2026 blocks put another story's <h3> right after a link: it is not its lead."""
+    assert [item.summary for item in akorda(language, layout).items] == ["", "", ""]
+
+
 @pytest.mark.parametrize("language", STORIES)
 def test_an_akorda_source_never_takes_another_languages_links(language: str) -> None:
     """Every layout of every language read by one language's source: only its own items."""
