@@ -180,6 +180,7 @@ class Neighbourhood:
         self._runs: dict[int, list[tuple[PageElement, set[str], datetime | None]]] = {}
 
     def block(self, link: Tag) -> Tag:
+        """The largest element around ``link`` that links no other article: its card."""
         node = link
         while (parent := node.parent) is not None and parent.name not in ("body", "[document]"):
             if len(self.keys.get(id(parent), ())) > 1:
@@ -188,6 +189,8 @@ class Neighbourhood:
         return node
 
     def date(self, link: Tag) -> datetime | None:
+        """The date the page gives the article ``link`` leads to, or None: a wrong date is
+        worse than none, so a date is only taken from the link's own block or run."""
         block = self.block(link)
         here = self.order.get(id(link), 0)
         spots = list(self._dates(block))
