@@ -54,8 +54,8 @@ _LEAD_CHARS = 40
 _WORD = re.compile(r"[^\W\d_]+")
 # The words dates are printed with besides month names: "года", "year", "жылғы", "г.".
 _DATE_FILLERS = frozenset({"года", "год", "г", "year", "жылғы", "жыл", "ж", "y"})
-# A list page shows tens of items; a page with more article links than this is hostile.
-MAX_LINKS = 1000
+# A list page shows tens of items; a page linking more articles than this is hostile.
+MAX_ARTICLES = 1000
 # How far above an article's block a day heading may sit ("21 March" over a list of links).
 _HEADING_LEVELS = 3
 
@@ -91,7 +91,8 @@ def article_links(
     soup: BeautifulSoup, base: str, keep: re.Pattern[str], drop: re.Pattern[str] | None
 ) -> list[ArticleLink]:
     """Every link on the page that leads to an article, in page order (repeats included)."""
-    found = []
+    found: list[ArticleLink] = []
+    articles: set[str] = set()
     for tag in soup.find_all("a", href=True):
         if not isinstance(tag, Tag) or _PAGING.intersection(_rels(tag)):
             continue
@@ -100,10 +101,12 @@ def article_links(
             continue
         if is_chrome(tag):
             continue
-        title, title_tag, rank = link_title(tag)
-        found.append(ArticleLink(tag, url, link_key(url), title, title_tag, rank))
-        if len(found) >= MAX_LINKS:
+        key = link_key(url)
+        if key not in articles and len(articles) >= MAX_ARTICLES:
             break
+        articles.add(key)
+        title, title_tag, rank = link_title(tag)
+        found.append(ArticleLink(tag, url, key, title, title_tag, rank))
     return found
 
 
@@ -159,6 +162,35 @@ def is_date_text(text: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Run:
+    """A parent's children as a run of article links and dates, read once per parent.
+
+    ``dates_head`` says whether the run prints dates before its items (True), after them
+    (False), or has no dates of its own (None): the side of its first date. ``date_before``
+    holds, for each child, the nearest date-only child before it.
+    """
+
+    children: list[tuple[PageElement, set[str], datetime | None]]
+    position: dict[int, int]
+    dates_head: bool | None
+    date_before: list[datetime | None]
+
+    @classmethod
+    def of(cls, children: list[tuple[PageElement, set[str], datetime | None]]) -> _Run:
+        first_date = next((i for i, (_, keys, d) in enumerate(children) if d and not keys), None)
+        first_link = next((i for i, (_, keys, _) in enumerate(children) if keys), None)
+        heads = None if first_date is None or first_link is None else first_date < first_link
+        before: list[datetime | None] = []
+        last: datetime | None = None
+        for _, keys, date in children:
+            before.append(last)
+            if date is not None and not keys:
+                last = date
+        position = {id(child): index for index, (child, _, _) in enumerate(children)}
+        return cls(children, position, heads, before)
+
+
 class Neighbourhood:
     """What surrounds each article link on one page: its block, date and lead.
 
@@ -177,7 +209,7 @@ class Neighbourhood:
         # Titles are never dates, even "Address of 1 September 2025", nor leads.
         self.titles = {id(link.title_tag) for link in links}
         self.around_titles = {id(p) for link in links for p in link.title_tag.parents}
-        self._runs: dict[int, list[tuple[PageElement, set[str], datetime | None]]] = {}
+        self._runs: dict[int, _Run] = {}
 
     def block(self, link: Tag) -> Tag:
         """The largest element around ``link`` that links no other article: its card."""
@@ -219,7 +251,7 @@ class Neighbourhood:
             # A flat run (date, link, lead, date, link, lead): the lead follows the link,
             # up to the next item's link, or its date where dates head their items.
             mine = self.keys.get(id(block), set())
-            heads = self._dates_head(self._run(parent))
+            heads = self._run(parent).dates_head
             for sibling in block.next_siblings:
                 if isinstance(sibling, Tag) and not self.keys.get(id(sibling), set()) <= mine:
                     break
@@ -245,52 +277,37 @@ class Neighbourhood:
                     return text
         return ""
 
-    @staticmethod
-    def _dates_head(run: list[tuple[PageElement, set[str], datetime | None]]) -> bool | None:
-        """Whether a run prints dates before its items (True), after them (False), or has
-        no dates of its own (None): the side of its first date."""
-        first_date = next((i for i, (_, keys, date) in enumerate(run) if date and not keys), None)
-        first_link = next((i for i, (_, keys, _) in enumerate(run) if keys), None)
-        if first_date is None or first_link is None:
-            return None
-        return first_date < first_link
-
     def _sibling_date(self, parent: Tag, node: Tag) -> datetime | None:
         run = self._run(parent)
+        at = run.position.get(id(node))
+        if at is None or run.dates_head is None:
+            return None
+        if run.dates_head:  # dates head their items (or a day's items)
+            return run.date_before[at]
         mine = self.keys.get(id(node), set())
-        at = next((i for i, (child, _, _) in enumerate(run) if child is node), None)
-        if at is None:
-            return None
-        heads = self._dates_head(run)
-        if heads is None:
-            return None
-        if heads:  # dates head their items (or a day's items)
-            for _, keys, date in reversed(run[:at]):
-                if date is not None and not keys:
-                    return date
-            return None
-        for _, keys, date in run[at + 1 :]:  # dates follow their items
+        for _, keys, date in run.children[at + 1 :]:  # dates follow their items
             if keys and not keys <= mine:
                 return None
             if date is not None and not keys:
                 return date
         return None
 
-    def _run(self, parent: Tag) -> list[tuple[PageElement, set[str], datetime | None]]:
+    def _run(self, parent: Tag) -> _Run:
         """The parent's children as a run of links and dates; chrome counts as neither."""
         cached = self._runs.get(id(parent))
         if cached is not None:
             return cached
-        run: list[tuple[PageElement, set[str], datetime | None]] = []
+        children: list[tuple[PageElement, set[str], datetime | None]] = []
         for child in parent.children:
             if isinstance(child, Tag):
                 if child.name in _UNSEEN or is_chrome(child):
                     continue
                 first = next(self._dates(child), None)
-                run.append((child, self.keys.get(id(child), set()), first[1] if first else None))
+                keys = self.keys.get(id(child), set())
+                children.append((child, keys, first[1] if first else None))
             elif type(child) is NavigableString and (text := normalize_space(child)):
-                run.append((child, set(), self._date_of_text(text)))
-        self._runs[id(parent)] = run
+                children.append((child, set(), self._date_of_text(text)))
+        run = self._runs[id(parent)] = _Run.of(children)
         return run
 
     def _dates(self, root: Tag) -> Iterator[tuple[PageElement, datetime, int]]:
