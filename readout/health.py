@@ -72,7 +72,8 @@ class FallbackChange:
     """A page source started or stopped being read by link pattern.
 
     ``since`` is what the store keeps (None: its selectors match again), so /status can
-    show it and a restart neither repeats nor forgets the notice.
+    show it and a restart neither repeats nor forgets the notice. An empty ``text`` is
+    cleared silently: the source's selectors were removed, so the pattern is the plan.
     """
 
     source_id: str
@@ -92,6 +93,8 @@ def fallback_change(before: FetchState, outcome: SourceOutcome, now: str) -> Fal
     if outcome.fallback and before.fallback_since is None:
         return FallbackChange(source.id, now, f"⚠️ {source.name} ({source.id}): {FALLBACK_TEXT}.")
     if not outcome.fallback and before.fallback_since is not None and outcome.parsed:
+        if source.selectors is None or source.selectors.item is None:
+            return FallbackChange(source.id, None, "")  # now configured to be read by pattern
         return FallbackChange(
             source.id, None, f"✅ {source.name} ({source.id}): its selectors match again."
         )

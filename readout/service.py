@@ -336,7 +336,8 @@ class Service:
         change = fallback_change(before, outcome, datetime.now(UTC).isoformat(timespec="seconds"))
         if change is not None:
             store.set_fallback(source.id, change.since)
-            await self._tell_admins(change.text)
+            if change.text:
+                await self._tell_admins(change.text)
         self._announce_items(outcome)
 
     async def _tell_admins(self, text: str) -> None:

@@ -6,10 +6,16 @@ from __future__ import annotations
 import html
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
-from readout.health import FALLBACK_TEXT
-from store.store import Store
+import pytest
+
+from readout.health import FALLBACK_TEXT, fallback_change
+from readout.poll import SourceOutcome
+from scrapers.catalog import CATALOG
+from scrapers.model import Selectors
+from store.store import FetchState, Store
 from tests.conftest import SITES, run_cli, write_config
 from tests.fake_telegram import FakeTelegram
 from tests.sitestub import FixtureSite
@@ -202,3 +208,37 @@ def test_check_file_with_url_resolves_links_against_that_url(
     assert run.code == 0, run.err
     urls = [json.loads(line)["url"] for line in run.out.splitlines()]
     assert len(urls) == 3 and all(u.startswith("https://mirror.akorda.kz/ru/") for u in urls)
+
+
+AKORDA = next(source for source in CATALOG if source.id == "akorda-ru")
+NOW = "2026-12-01T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("since", "outcome", "said"),
+    [
+        (None, SourceOutcome(AKORDA, parsed=3, fallback=True), FALLBACK_TEXT),
+        (NOW, SourceOutcome(AKORDA, parsed=3, fallback=True), None),
+        (NOW, SourceOutcome(AKORDA, parsed=3), "its selectors match again"),
+        (NOW, SourceOutcome(AKORDA, unchanged=True), None),
+        (NOW, SourceOutcome(AKORDA, error="HTTP 503"), None),
+        (NOW, SourceOutcome(AKORDA, parsed=0), None),  # an empty page proves nothing
+        (None, SourceOutcome(AKORDA, error="HTTP 503"), None),
+    ],
+)
+def test_fallback_notices_follow_the_selectors_only(
+    since: str | None, outcome: SourceOutcome, said: str | None
+) -> None:
+    change = fallback_change(FetchState("akorda-ru", fallback_since=since), outcome, NOW)
+    if said is None:
+        assert change is None
+    else:
+        assert change is not None and said in change.text
+        assert change.since == (NOW if outcome.fallback else None)
+
+
+def test_a_source_configured_to_be_read_by_pattern_is_cleared_silently() -> None:
+    pattern_only = replace(AKORDA, selectors=Selectors(link_pattern=r"/ru/"))
+    before = FetchState("akorda-ru", fallback_since=NOW)
+    change = fallback_change(before, SourceOutcome(pattern_only, parsed=3), NOW)
+    assert change is not None and (change.since, change.text) == (None, "")
