@@ -242,3 +242,29 @@ def test_a_source_configured_to_be_read_by_pattern_is_cleared_silently() -> None
     before = FetchState("akorda-ru", fallback_since=NOW)
     change = fallback_change(before, SourceOutcome(pattern_only, parsed=3), NOW)
     assert change is not None and (change.since, change.text) == (None, "")
+
+
+def test_check_save_of_a_timeout_keeps_only_the_error(site: FixtureSite, tmp_path: Path) -> None:
+    folder = tmp_path / "report"
+    folder.mkdir()
+    (folder / "body.html").write_text("an earlier capture")
+    (folder / "response.json").write_text("{}")
+    url = site.add("/slow", "late", delay=5, content_type="text/html")
+    config = check_config(tmp_path, site)
+    config.write_text('[http]\ntimeout = "1s"\n' + config.read_text().replace("[http]\n", ""))
+    run = run_cli(
+        "--config",
+        str(config),
+        "check",
+        "akorda-ru",
+        "--url",
+        url,
+        "--save",
+        str(folder),
+        cwd=tmp_path,
+    )
+    site.released.set()
+    assert run.code == 1 and "timed out after 1s" in run.err
+    assert sorted(p.name for p in folder.iterdir()) == ["parsed.json"]
+    parsed = json.loads((folder / "parsed.json").read_text())
+    assert parsed["error"] == "timed out after 1s" and parsed["items"] == []
