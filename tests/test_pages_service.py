@@ -98,10 +98,10 @@ async def test_fallback_is_announced_once_shown_in_status_and_cleared(
     assert len(notices(fake, FALLBACK_TEXT)) == 1
 
 
-def check_config(tmp_path: Path, site: FixtureSite) -> Path:
+def check_config(tmp_path: Path, site: FixtureSite, http: str = "") -> Path:
     return write_config(
         tmp_path / "readout.toml",
-        "[http]\nallow_private_addresses = true\n[catalog]\nenabled = false\n"
+        f"[http]\nallow_private_addresses = true\n{http}[catalog]\nenabled = false\n"
         f'[[sources]]\nid = "akorda-ru"\nurl = "{site.url("/nowhere")}"\n'
         f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/nowhere")}"\n',
     )
@@ -250,8 +250,7 @@ def test_check_save_of_a_timeout_keeps_only_the_error(site: FixtureSite, tmp_pat
     (folder / "body.html").write_text("an earlier capture")
     (folder / "response.json").write_text("{}")
     url = site.add("/slow", "late", delay=5, content_type="text/html")
-    config = check_config(tmp_path, site)
-    config.write_text('[http]\ntimeout = "1s"\n' + config.read_text().replace("[http]\n", ""))
+    config = check_config(tmp_path, site, http='timeout = "1s"\n')
     run = run_cli(
         "--config",
         str(config),
