@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import TypeAlias
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement
@@ -33,6 +34,9 @@ from scrapers.dates import MONTHS, parse_date, zone
 from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Skipped, Source
 from scrapers.text import normalize_space, shorten
 from scrapers.urls import absolute_url, canonical_url
+
+# What scrapers.dates.parse_date gives: the one name to change if its type changes.
+When: TypeAlias = datetime
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = frozenset(
@@ -171,18 +175,18 @@ class _Run:
     holds, for each child, the nearest date-only child before it.
     """
 
-    children: list[tuple[PageElement, set[str], datetime | None]]
+    children: list[tuple[PageElement, set[str], When | None]]
     position: dict[int, int]
     dates_head: bool | None
-    date_before: list[datetime | None]
+    date_before: list[When | None]
 
     @classmethod
-    def of(cls, children: list[tuple[PageElement, set[str], datetime | None]]) -> _Run:
+    def of(cls, children: list[tuple[PageElement, set[str], When | None]]) -> _Run:
         first_date = next((i for i, (_, keys, d) in enumerate(children) if d and not keys), None)
         first_link = next((i for i, (_, keys, _) in enumerate(children) if keys), None)
         heads = None if first_date is None or first_link is None else first_date < first_link
-        before: list[datetime | None] = []
-        last: datetime | None = None
+        before: list[When | None] = []
+        last: When | None = None
         for _, keys, date in children:
             before.append(last)
             if date is not None and not keys:
@@ -220,7 +224,7 @@ class Neighbourhood:
             node = parent
         return node
 
-    def date(self, link: Tag) -> datetime | None:
+    def date(self, link: Tag) -> When | None:
         """The date the page gives the article ``link`` leads to, or None: a wrong date is
         worse than none, so a date is only taken from the link's own block or run."""
         block = self.block(link)
@@ -277,7 +281,7 @@ class Neighbourhood:
                     return text
         return ""
 
-    def _sibling_date(self, parent: Tag, node: Tag) -> datetime | None:
+    def _sibling_date(self, parent: Tag, node: Tag) -> When | None:
         run = self._run(parent)
         at = run.position.get(id(node))
         if at is None or run.dates_head is None:
@@ -297,7 +301,7 @@ class Neighbourhood:
         cached = self._runs.get(id(parent))
         if cached is not None:
             return cached
-        children: list[tuple[PageElement, set[str], datetime | None]] = []
+        children: list[tuple[PageElement, set[str], When | None]] = []
         for child in parent.children:
             if isinstance(child, Tag):
                 if child.name in _UNSEEN or is_chrome(child):
@@ -310,7 +314,7 @@ class Neighbourhood:
         run = self._runs[id(parent)] = _Run.of(children)
         return run
 
-    def _dates(self, root: Tag) -> Iterator[tuple[PageElement, datetime, int]]:
+    def _dates(self, root: Tag) -> Iterator[tuple[PageElement, When, int]]:
         """Dates under ``root`` in page order, each with its kind: 0 machine, 1 printed."""
         if id(root) in self.titles:
             return
@@ -326,7 +330,7 @@ class Neighbourhood:
             elif (value := self._date_of_text(normalize_space(str(node)))) is not None:
                 yield node, value, 1
 
-    def _date_of_text(self, text: str) -> datetime | None:
+    def _date_of_text(self, text: str) -> When | None:
         if not text or len(text) > _DATE_CHARS or len(text.split()) > _DATE_WORDS:
             return None
         if not any(c.isdigit() for c in text):
