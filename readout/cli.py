@@ -197,11 +197,10 @@ def _check(
     _save_check(save, source, file, response, batch, None)
     items = batch.items
     _print_items(items, as_json, sys.stdout, explain=matcher)
-    status = sys.stderr if as_json else sys.stdout
     for skipped in batch.skipped:
-        print(f"{source.id}: skipped entry {skipped.position}: {skipped.reason}", file=status)
+        print(f"{source.id}: skipped entry {skipped.position}: {skipped.reason}", file=sys.stderr)
     if batch.fallback:
-        print(f"{source.id}: {FALLBACK_TEXT}", file=status)
+        print(f"{source.id}: {FALLBACK_TEXT}", file=sys.stderr)
     if not as_json:
         print(f"{source.id}: {len(items)} item{'' if len(items) == 1 else 's'}")
     return EXIT_OK

@@ -130,7 +130,7 @@ def test_check_save_writes_the_response_beside_what_was_parsed(
         cwd=tmp_path,
     )
     assert run.code == 0, run.err
-    assert f"akorda-ru: {FALLBACK_TEXT}" in run.out
+    assert f"akorda-ru: {FALLBACK_TEXT}" in run.err
     assert (folder / "body.html").read_bytes() == page
     meta = json.loads((folder / "response.json").read_text())
     assert (meta["status"], meta["url"], meta["body_bytes"]) == (200, url, len(page))
