@@ -17,7 +17,7 @@ from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
 from scrapers.text import shorten
-from store.store import Store
+from store.store import FetchState, Store
 
 
 class Operations:
@@ -147,7 +147,9 @@ class Operations:
                 failures = (
                     f" · {state.consecutive_failures} failed" if state.consecutive_failures else ""
                 )
-                lines.append(f"✅ {name} ok · last {last} · {count} new/24h{failures}")
+                lines.append(
+                    f"✅ {name} ok · last {last} · {count} new/24h{failures}{_reading(state)}"
+                )
         return lines
 
     def audit_lines(self, limit: int) -> list[str]:
@@ -159,6 +161,17 @@ class Operations:
             mark = "✅" if entry.ok else "⛔"
             lines.append(f"{mark} {_short_time(entry.at)} {who}: {what} → {result}")
         return lines
+
+
+def _reading(state: FetchState) -> str:
+    """What the last parse left out, and where a moved feed is being read."""
+    notes = ""
+    if state.last_skipped:
+        reason = html.escape(shorten(state.skipped_reason or "", 80))
+        notes += f" · {state.last_skipped} skipped ({reason})"
+    if state.moved_to:
+        notes += f" · moved: reading {html.escape(state.moved_to)}"
+    return notes
 
 
 def _short_time(iso: str | None) -> str:

@@ -15,8 +15,9 @@ class ParseError(SourceError):
 
 class StatusError(FetchError):
     """The server answered an error status. The page it sent is kept (up to
-    ``scrapers.fetch.ERROR_BODY_BYTES``): a block page tells an outage from a refusal, and
-    ``readout check --save`` writes it for a bug report."""
+    ``scrapers.fetch.ERROR_BODY_BYTES``, all of it for 404 and 410: a site that moved its
+    feed often says where on that page, readout.relocation); a block page tells an outage
+    from a refusal, and ``readout check --save`` writes it for a bug report."""
 
     def __init__(
         self,

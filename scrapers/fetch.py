@@ -23,6 +23,8 @@ from scrapers.errors import FetchError, StatusError
 from scrapers.model import Source
 
 DEFAULT_USER_AGENT = "Readout/0.1 (press-release monitor; +https://github.com/readout/readout)"
+# Statuses that say the address itself is wrong, so the page sent with them is worth reading.
+GONE_STATUSES = (404, 410)
 _ACCEPT = (
     "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, "
     "text/html;q=0.8, */*;q=0.5"
@@ -141,11 +143,13 @@ class Fetcher:
                 body = b""
             elif response.status_code >= 400:
                 phrase = response.reason_phrase or ""
+                gone = response.status_code in GONE_STATUSES
+                limit = self.policy.max_bytes if gone else ERROR_BODY_BYTES
                 try:
-                    body = await self._read_capped(
-                        response, min(ERROR_BODY_BYTES, self.policy.max_bytes)
-                    )
+                    body = await self._read_capped(response, min(limit, self.policy.max_bytes))
                 except FetchError:
+                    if gone:
+                        raise
                     body = b""
                 kept = _fetched(response, body, validators)
                 raise StatusError(

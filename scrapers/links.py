@@ -24,19 +24,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import TypeAlias
 
 from bs4 import BeautifulSoup, Tag
 from bs4.element import NavigableString, PageElement
 
 from scrapers.dates import MONTHS, parse_date, zone
-from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Skipped, Source
+from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Published, Skipped, Source
 from scrapers.text import normalize_space, shorten
 from scrapers.urls import absolute_url, canonical_url
 
 # What scrapers.dates.parse_date gives: the one name to change if its type changes.
-When: TypeAlias = datetime
+When: TypeAlias = Published
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _BLOCKS = frozenset(

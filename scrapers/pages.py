@@ -11,7 +11,6 @@ of reading as "no news".
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from bs4 import BeautifulSoup, Tag
 
@@ -24,6 +23,7 @@ from scrapers.model import (
     TITLE_CHARS,
     Batch,
     Item,
+    Published,
     Selectors,
     Skipped,
     Source,
@@ -128,7 +128,7 @@ def _text(card: Tag, selector: str | None) -> str:
     return plain_text(element.get_text(" ")) if element is not None else ""
 
 
-def _date(card: Tag, selector: str | None, source: Source) -> datetime | None:
+def _date(card: Tag, selector: str | None, source: Source) -> Published | None:
     element = card.select_one(selector) if selector else None
     if element is None:
         return None
