@@ -200,12 +200,6 @@ def _v5_heartbeat(db: sqlite_utils.Database) -> None:
     db.table("heartbeat").create({"id": int, "at": str}, pk="id")
 
 
-def _v7_layout_fallback(db: sqlite_utils.Database) -> None:
-    """Since when a page source's selectors have found nothing and its items have been read
-    by link pattern: admins are told once, and /status shows it until the selectors match."""
-    db.table("source_state").add_column("fallback_since", str)
-
-
 def _v6_what_sources_gave(db: sqlite_utils.Database) -> None:
     """Dates that are only days, entries a poll had to skip, and feeds that moved.
 
@@ -223,6 +217,27 @@ def _v6_what_sources_gave(db: sqlite_utils.Database) -> None:
     state.add_column("moved_from", str)
 
 
+def _v7_paused_topics(db: sqlite_utils.Database) -> None:
+    """Forum topics whose alerts are paused because Telegram says the topic is gone.
+
+    A row pauses one topic of a chat, not the chat: the topic's subscriptions are kept, the
+    rest of the chat keeps receiving alerts, and the row goes when the topic is heard from
+    again. ``announced_at`` is when the chat (or the admins) were told, so they are told once.
+    """
+    db.table("paused_topics").create(
+        {"chat_id": int, "thread_id": int, "reason": str, "paused_at": str, "announced_at": str},
+        pk=("chat_id", "thread_id"),
+        foreign_keys=[("chat_id", "chats", "chat_id")],
+        not_null={"reason", "paused_at"},
+    )
+
+
+def _v8_layout_fallback(db: sqlite_utils.Database) -> None:
+    """Since when a page source's selectors have found nothing and its items have been read
+    by link pattern: admins are told once, and /status shows it until the selectors match."""
+    db.table("source_state").add_column("fallback_since", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -230,7 +245,8 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v4_administration,
     _v5_heartbeat,
     _v6_what_sources_gave,
-    _v7_layout_fallback,
+    _v7_paused_topics,
+    _v8_layout_fallback,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
