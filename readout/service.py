@@ -355,8 +355,11 @@ class Service:
             if outcome.queued or outcome.updated:
                 self.sender.wake()
             return
-        for item in outcome.new:
-            print(render_console_alert(item, outcome.source), flush=True)
+        try:
+            for item in outcome.new:
+                print(render_console_alert(item, outcome.source), flush=True)
+        except BrokenPipeError:  # `readout run | head`: the reader has what it wanted
+            self.stopping.set()
 
 
 def render_console_alert(item: Item, source: Source) -> str:

@@ -43,11 +43,17 @@ class Process:
     says otherwise, so tests never collide on the default 8080.
     """
 
-    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        after: tuple[str, ...] = (),
+    ) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
         env = {**base, "READOUT_HEALTH_LISTEN": "127.0.0.1:0", **(env or {})}
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "readout", *args, "run"],
+            [sys.executable, "-m", "readout", *args, "run", *after],
             cwd=cwd,
             env=env,
             text=True,
