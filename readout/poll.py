@@ -150,8 +150,8 @@ async def poll_source(
 
 
 def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:
-    store.record_failure(source.id, reason)
-    log.info("source %s failed: %s", source.id, reason)
+    failures = store.record_failure(source.id, reason).consecutive_failures
+    log.info("%s failed (%d in a row): %s", source.id, failures, reason)
     return SourceOutcome(source, error=reason)
 
 

@@ -61,11 +61,14 @@ class Process:
             stderr=subprocess.STDOUT,
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.output: list[str] = []  # every line, whether or not wait_for has taken it
+        self.pumped = threading.Thread(target=self._pump, daemon=True)
+        self.pumped.start()
 
     def _pump(self) -> None:
         assert self.popen.stdout is not None
         for line in self.popen.stdout:
+            self.output.append(line)
             self.lines.put(line)
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
