@@ -39,7 +39,7 @@ VOLUME ["/data"]
 EXPOSE 8080
 # The check reads the same config and environment as the service, so it asks wherever
 # READOUT_HEALTH_LISTEN (or health.listen in the config) moved the endpoint.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
     CMD ["readout", "healthcheck"]
 # Exec form, so SIGTERM from `docker stop` reaches Readout (it stops within 10 s).
 CMD ["readout", "run"]

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import os
 import sqlite3
 import sys
@@ -36,7 +37,8 @@ from store.schema import SchemaError
 from store.store import Store
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-# Below Docker's default 5 s HEALTHCHECK timeout, so a slow answer is our failure, not its.
+# Well below the Dockerfile's HEALTHCHECK timeout (10 s), start-up included, so a slow
+# answer is reported by us in words rather than cut off by Docker.
 HEALTHCHECK_TIMEOUT = 4.0
 
 
@@ -88,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help, parents=[after])
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, parents=[after])
 
     command("run", "run the service: scheduler, scrapers, delivery")
     poll = command("poll", "poll sources once, store new items, exit")
@@ -115,7 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("path", metavar="PATH", type=Path)
     probe = command("healthcheck", "ask the running service's /healthz; exit 0 if it answers 200")
     probe.add_argument(
-        "--timeout", type=float, default=HEALTHCHECK_TIMEOUT, metavar="SECONDS", help="(4)"
+        "--timeout",
+        type=float,
+        default=HEALTHCHECK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up after this long (default {HEALTHCHECK_TIMEOUT:g})",
     )
     return parser
 
@@ -204,6 +210,8 @@ def _run(config: Config) -> int:
 def _healthcheck(config: Config, timeout: float) -> int:
     """What a container's HEALTHCHECK runs: the address comes from the same config and
     environment as the service's, so moving ``health.listen`` cannot break the check."""
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise UsageError(f"--timeout {timeout:g} must be a positive number of seconds")
     try:
         url = _health_url(config.settings.health.listen)
     except ValueError as error:

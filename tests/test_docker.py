@@ -99,7 +99,9 @@ def test_the_healthcheck_is_readout_healthcheck_within_docker_s_timeout() -> Non
     args = parse_arguments(argv[1:])
     assert args.command == "healthcheck"
     options = last("HEALTHCHECK").partition("CMD ")[0]
-    assert args.timeout < timeout_seconds(options, "timeout"), "ours must give up first"
+    # Ours gives up first, with time to spare for Python to start and read the config
+    # (about a second on a busy machine), so a slow answer reads as ours, not Docker's kill.
+    assert args.timeout + 3 <= timeout_seconds(options, "timeout")
 
 
 def test_the_healthcheck_follows_a_moved_listen_address(tmp_path: Path) -> None:
