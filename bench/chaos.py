@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import random
 import re
@@ -212,6 +213,21 @@ def _seconds(values: list[float]) -> dict[str, float | None]:
     return {"median": round(statistics.median(values), 2), "max": round(max(values), 2)}
 
 
+def import_floor(runs: int = 3) -> float:
+    """How long Python takes just to start and import the service here, now: the floor
+    under any restart time, measured in the same run so a busy machine shows as such."""
+    took = []
+    for _ in range(runs):
+        started = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-c", "import readout.cli, readout.service"],
+            cwd=ROOT,
+            check=True,
+        )
+        took.append(time.monotonic() - started)
+    return statistics.median(took)
+
+
 def wait_for(condition: object, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -232,10 +248,19 @@ def main() -> int:
         type=float,
         default=RESTART_GOAL_SECONDS,
         metavar="SECONDS",
-        help="start to first poll must stay below this (default 2; CI on shared cores: more)",
+        help="start to first poll must stay below this (default 2)",
+    )
+    parser.add_argument(
+        "--beyond-imports",
+        action="store_true",
+        help="hold to the goal only what a restart takes beyond Python's start and imports "
+        "(measured in the same run): for CI on shared cores, where those alone can take 4 s",
     )
     args = parser.parse_args()
+    # The fake Bot API is in this process; a killed client's dropped request is the point.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     rng = random.Random(args.seed)
+    floor = import_floor()
     server = FeedServer(args.sources)
     fake = FakeTelegram().start_in_thread()
     folder = Path(tempfile.mkdtemp(prefix="readout-chaos-"))
@@ -329,6 +354,10 @@ def main() -> int:
             "never_polled": len(restarts) - len(measured),
         },
         "restart_to_first_bot_api_call_s": _seconds(handshakes),
+        "baseline_python_start_and_import_s": round(floor, 2),
+        "restart_over_baseline": (
+            round(statistics.median(measured) / floor, 2) if measured and floor else None
+        ),
         "final_stop_exit": stopped,
     }
     print(json.dumps(report, indent=2))
@@ -339,9 +368,10 @@ def main() -> int:
         misses.append(f"integrity check failed: {damaged[:3]}")
     if worst_per_chat_kill > 1 or report["unexplained_duplicates"]:
         misses.append("more than one duplicate per chat per kill")
-    slow = [round(s, 2) for s in measured if s >= args.restart_goal]
+    allowed = args.restart_goal + (floor if args.beyond_imports else 0.0)
+    slow = [round(s, 2) for s in measured if s >= allowed]
     if slow or len(measured) < len(restarts):
-        misses.append(f"restarts not polling within {args.restart_goal:g}s: {slow}")
+        misses.append(f"restarts not polling within {allowed:.2f}s: {slow}")
     if stopped != 0:
         misses.append(f"the final SIGTERM exited {stopped}")
     for miss in misses:
