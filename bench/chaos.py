@@ -13,7 +13,9 @@ stops the service with SIGTERM.
 It prints the (item, chat) pairs owed, delivered, lost and duplicated, duplicates per
 kill, integrity failures and restart times (process start to its first poll request) and
 exits 1 if any goal is missed: nothing lost, no integrity failure, at most one duplicate per
-chat per kill (the promise of at-least-once delivery), every restart polling within 2 s.
+chat per kill (the promise of at-least-once delivery), every restart polling within 2 s
+(with ``--beyond-imports``: within 2 s more than Python takes to start and import Readout,
+measured in the same run, which on a busy shared machine is the larger part).
 """
 
 from __future__ import annotations
