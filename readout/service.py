@@ -230,6 +230,7 @@ class Service:
             highlight=lambda text: [(m.start, m.end) for m in registry.matcher().matches(text)],
             link_previews=telegram.link_previews,
             on_attempt=self.metrics.delivered,
+            admins=telegram.admins,
         )
         readout.on_subscribed = self.sender.wake
         self.application = application
