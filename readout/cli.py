@@ -9,27 +9,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import math
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+import httpx
+
 from bot.matching import Matcher
 from readout import __version__
+from readout.capture import write_capture
 from readout.config import Config, ConfigError, load_config
+from readout.endpoint import split_listen
+from readout.health import FALLBACK_TEXT
 from readout.logs import configure_logging, redact
-from readout.poll import PollReport, poll_sources, read_batch, read_fetched
-from scrapers.errors import SourceError
-from scrapers.fetch import Fetcher
+from readout.poll import PollReport, poll_sources, read_batch
+from scrapers.errors import SourceError, StatusError
+from scrapers.fetch import Fetched, Fetcher
 from scrapers.model import Batch, Item, Source
+from store.lock import StoreLock, StoreLockedError
 from store.maintenance import BackupError, backup
 from store.schema import SchemaError
 from store.store import Store
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# Well below the Dockerfile's HEALTHCHECK timeout (10 s), start-up included, so a slow
+# answer is reported by us in words rather than cut off by Docker.
+HEALTHCHECK_TIMEOUT = 4.0
 
 
 class UsageError(Exception):
@@ -43,20 +55,48 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="readout", description="Watch official press releases for leaders.")
+# Global options given after the subcommand land under these names, then join the others.
+LATE = "late_"
+
+
+def _global_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """``--config`` and ``-v``, before the subcommand or (with ``prefix``) after it.
+
+    The copies on the subcommands default to SUPPRESS, so an option given only before the
+    subcommand is not overwritten by the subcommand's empty default.
+    """
     parser.add_argument(
         "--config",
         metavar="PATH",
+        dest=f"{prefix}config",
+        default=argparse.SUPPRESS if prefix else None,
         help="TOML config (else $READOUT_CONFIG, else ./readout.toml, else embedded defaults)",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        dest=f"{prefix}verbose",
+        default=argparse.SUPPRESS if prefix else 0,
+        help="more log output (-v info, -vv debug)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="readout", description="Watch official press releases for leaders.")
+    _global_options(parser)
     parser.add_argument("--version", action="version", version=f"readout {__version__}")
+    after = _Parser(add_help=False)
+    _global_options(after, LATE)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    commands.add_parser("run", help="run the service: scheduler, scrapers, delivery")
-    poll = commands.add_parser("poll", help="poll sources once, store new items, exit")
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, parents=[after])
+
+    command("run", "run the service: scheduler, scrapers, delivery")
+    poll = command("poll", "poll sources once, store new items, exit")
     poll.add_argument(
         "--source",
         action="append",
@@ -65,26 +105,66 @@ def build_parser() -> argparse.ArgumentParser:
         help="poll only this source (repeatable; default: all enabled)",
     )
     poll.add_argument("--json", action="store_true", help="print each new item as a JSON line")
-    check = commands.add_parser("check", help="fetch and parse one source; store nothing")
+    check = command("check", "fetch and parse one source; store nothing")
     check.add_argument("id", metavar="ID")
-    where = check.add_mutually_exclusive_group()
-    where.add_argument("--url", help="fetch this URL instead of the source's own")
-    where.add_argument("--file", type=Path, metavar="PATH", help="parse this file instead")
-    check.add_argument("--json", action="store_true", help="print each item as a JSON line")
-    listing = commands.add_parser("sources", help="list the configured sources")
-    listing.add_argument("--json", action="store_true")
-    leaders = commands.add_parser("leaders", help="list the watched leaders")
-    leaders.add_argument("--json", action="store_true")
-    copy = commands.add_parser(
-        "backup", help="copy the store to PATH (a file or a folder); safe while `run` runs"
+    check.add_argument(
+        "--url", help="fetch this URL instead of the source's own (with --file: where it came from)"
     )
+    check.add_argument("--file", type=Path, metavar="PATH", help="parse this file instead")
+    check.add_argument(
+        "--save",
+        type=Path,
+        metavar="DIR",
+        help="write the raw response and what was parsed into DIR, for a bug report",
+    )
+    check.add_argument("--json", action="store_true", help="print each item as a JSON line")
+    listing = command("sources", "list the configured sources")
+    listing.add_argument("--json", action="store_true")
+    leaders = command("leaders", "list the watched leaders")
+    leaders.add_argument("--json", action="store_true")
+    copy = command("backup", "copy the store to PATH (a file or a folder); safe while `run` runs")
     copy.add_argument("path", metavar="PATH", type=Path)
+    probe = command("healthcheck", "ask the running service's /healthz; exit 0 if it answers 200")
+    probe.add_argument(
+        "--timeout",
+        type=float,
+        default=HEALTHCHECK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up after this long (default {HEALTHCHECK_TIMEOUT:g})",
+    )
     return parser
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The parsed command line, global options merged wherever they were given."""
+    args = build_parser().parse_args(argv)
+    found = vars(args)
+    args.verbose += found.pop(f"{LATE}verbose", 0)
+    late_config = found.pop(f"{LATE}config", None)
+    if late_config is not None:
+        args.config = late_config
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of our output is gone (`readout leaders | head -1`): it has what it
+        # wanted, so that is success, said nowhere. Both streams now point at /dev/null so
+        # the interpreter's final flush cannot complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        return EXIT_OK
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = parse_arguments(argv)
         configure_logging(args.verbose)
         config = load_config(args.config)
         redact(config.token)
@@ -100,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaError as error:
         print(f"readout: store: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except BrokenPipeError:
+        raise
     except (sqlite3.Error, OSError) as error:
         print(f"readout: store: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -113,14 +195,55 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "leaders":
         return _list_leaders(config, args.json)
     if args.command == "check":
-        return _check(config, args.id, args.url, args.file, args.json)
+        return _check(config, args.id, args.url, args.file, args.save, args.json)
     if args.command == "poll":
         return _poll(config, args.source, args.json)
     if args.command == "backup":
         return _backup(config, args.path)
+    if args.command == "healthcheck":
+        return _healthcheck(config, args.timeout)
+    return _run(config)
+
+
+def _run(config: Config) -> int:
     from readout.service import run_service
 
-    return run_service(config)
+    try:
+        with StoreLock(config.settings.store.path):
+            return run_service(config)
+    except StoreLockedError as error:
+        print(f"readout: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _healthcheck(config: Config, timeout: float) -> int:
+    """What a container's HEALTHCHECK runs: the address comes from the same config and
+    environment as the service's, so moving ``health.listen`` cannot break the check."""
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise UsageError(f"--timeout {timeout:g} must be a positive number of seconds")
+    try:
+        url = _health_url(config.settings.health.listen)
+    except ValueError as error:
+        print(f"readout: healthcheck: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        # trust_env=False: an HTTP_PROXY meant for the sources must not carry this request.
+        response = httpx.get(url, timeout=timeout, trust_env=False)
+    except httpx.HTTPError as error:
+        print(f"readout: healthcheck: {url}: {error or type(error).__name__}", file=sys.stderr)
+        return EXIT_FAILURE
+    answer = response.text.strip().splitlines()[0] if response.text.strip() else ""
+    print(f"{response.status_code} {answer}".strip())
+    return EXIT_OK if response.status_code == 200 else EXIT_FAILURE
+
+
+def _health_url(listen: str) -> str:
+    """Where to ask: a wildcard listen address is asked on loopback of the same family."""
+    host, port = split_listen(listen)
+    if port == 0:
+        raise ValueError(f"health.listen {listen} picks a free port; there is no fixed address")
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
 
 
 def _backup(config: Config, path: Path) -> int:
@@ -143,48 +266,83 @@ def _known_source(config: Config, source_id: str) -> Source:
 
 
 def _check(
-    config: Config, source_id: str, url: str | None, file: Path | None, as_json: bool
+    config: Config,
+    source_id: str,
+    url: str | None,
+    file: Path | None,
+    save: Path | None,
+    as_json: bool,
 ) -> int:
     source = _known_source(config, source_id)
     matcher = Matcher(config.leaders)
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise UsageError(f"--url {url!r} is not an http(s) URL")
-    body = None
-    if file is not None:
-        try:
-            body = file.read_bytes()
-        except OSError as error:
-            raise UsageError(f"--file {file}: {error.strerror or error}") from None
+    if save is not None and save.exists() and not save.is_dir():
+        raise UsageError(f"--save {save}: exists and is not a folder")
+    response: Fetched | None = None
     try:
-        if body is not None:
-            batch = read_batch(body, source, matcher, url=url or source.url)
+        if file is not None:
+            try:
+                body = file.read_bytes()
+            except OSError as error:
+                raise UsageError(f"--file {file}: {error.strerror or error}") from None
+            response = Fetched(url or source.url, 200, body, None, None, None)
         else:
-            batch = asyncio.run(_fetch_and_read(config, source, matcher, url))
+            response = asyncio.run(_fetch(config, source, url))
+        batch = read_batch(
+            response.body, source, matcher, url=response.url, content_type=response.content_type
+        )
     except SourceError as error:
+        if isinstance(error, StatusError):
+            response = Fetched(
+                error.url, error.status, error.body, None, None, error.content_type, error.headers
+            )
+        _save_check(save, source, file, response, None, str(error))
         print(f"{source.id}: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except UsageError:
+        raise
     except Exception as error:  # a parser bug on hostile input: one line, not a traceback
         logging.getLogger(__name__).debug("check %s failed", source.id, exc_info=True)
-        print(
-            f"{source.id}: internal error while reading: {type(error).__name__}: {error}",
-            file=sys.stderr,
-        )
+        reason = f"internal error while reading: {type(error).__name__}: {error}"
+        _save_check(save, source, file, response, None, reason)
+        print(f"{source.id}: {reason}", file=sys.stderr)
         return EXIT_FAILURE
+    _save_check(save, source, file, response, batch, None)
     items = batch.items
+    _print_items(items, as_json, sys.stdout, explain=matcher)
     for skipped in batch.skipped:
         print(f"{source.id}: skipped entry {skipped.position}: {skipped.reason}", file=sys.stderr)
-    _print_items(items, as_json, sys.stdout, explain=matcher)
+    if batch.fallback:
+        print(f"{source.id}: {FALLBACK_TEXT}", file=sys.stderr)
     if not as_json:
         print(f"{source.id}: {len(items)} item{'' if len(items) == 1 else 's'}")
     return EXIT_OK
 
 
-async def _fetch_and_read(
-    config: Config, source: Source, matcher: Matcher, url: str | None
-) -> Batch:
+async def _fetch(config: Config, source: Source, url: str | None) -> Fetched:
     async with Fetcher(config.settings.http.policy()) as fetcher:
-        fetched = await fetcher.fetch(source, url=url)
-    return await read_fetched(fetched, source, matcher)
+        return await fetcher.fetch(source, url=url)
+
+
+def _save_check(
+    folder: Path | None,
+    source: Source,
+    file: Path | None,
+    response: Fetched | None,
+    batch: Batch | None,
+    error: str | None,
+) -> None:
+    """What ``check --save`` leaves for a bug report: the answer exactly as it came, and
+    what Readout made of it, side by side (see README, "Debugging a source")."""
+    if folder is None:
+        return
+    try:
+        written = write_capture(folder, source, file, response, batch, error)
+    except OSError as error_:
+        print(f"readout: --save {folder}: {error_.strerror or error_}", file=sys.stderr)
+        return
+    print(f"{source.id}: saved {', '.join(p.name for p in written)} in {folder}", file=sys.stderr)
 
 
 def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
@@ -203,6 +361,9 @@ def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
     status = sys.stderr if as_json else sys.stdout
     for outcome in report.failed:
         print(f"{outcome.source.id}: failing: {outcome.error}", file=status)
+    for outcome in report.outcomes:
+        if outcome.fallback:
+            print(f"{outcome.source.id}: {FALLBACK_TEXT}", file=status)
     print(report.summary(), file=status)
     return EXIT_FAILURE if report.failed else EXIT_OK
 

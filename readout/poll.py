@@ -40,6 +40,7 @@ class SourceOutcome:
     unchanged: bool = False
     baseline: bool = False
     queued: int = 0
+    fallback: bool = False
     error: str | None = None
     skipped: tuple[Skipped, ...] = ()
     moved_to: str | None = None
@@ -212,6 +213,7 @@ async def poll_source(
         skipped=read.batch.skipped,
         moved_to=moved_to,
         moved_back=moved_back,
+        fallback=read.batch.fallback,
     )
 
 
@@ -260,8 +262,8 @@ async def _read_new(
 
 
 def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:
-    store.record_failure(source.id, reason)
-    log.info("source %s failed: %s", source.id, reason)
+    failures = store.record_failure(source.id, reason).consecutive_failures
+    log.info("%s failed (%d in a row): %s", source.id, failures, reason)
     return SourceOutcome(source, error=reason)
 
 

@@ -32,7 +32,7 @@ from bot.routing import route
 from bot.sender import Sender
 from readout.config import Config
 from readout.endpoint import Endpoint, EndpointError
-from readout.health import judge
+from readout.health import fallback_change, judge
 from readout.logs import status
 from readout.metrics import Metrics
 from readout.operations import Operations
@@ -326,8 +326,6 @@ class Service:
         failures = store.fetch_state(source.id).consecutive_failures
         self.metrics.polled(outcome, failures)
         delay = poll_delay(self._interval(source), failures)
-        if not outcome.ok:
-            log.warning("%s failed (%d in a row): %s", source.id, failures, outcome.error)
         if not self.stopping.is_set() and scheduler.get_job(source.id) is not None:
             scheduler.reschedule_job(
                 source.id, trigger="interval", seconds=delay, jitter=jitter(delay)
@@ -337,13 +335,17 @@ class Service:
         if notice is not None:
             store.set_announced(source.id, notice.announced)
             await self._tell_admins(notice.text)
+        change = fallback_change(before, outcome, datetime.now(UTC).isoformat(timespec="seconds"))
+        if change is not None:
+            store.set_fallback(source.id, change.since)
+            if change.text:
+                await self._tell_admins(change.text)
         self._announce_items(outcome)
 
     async def _tell_admins(self, text: str) -> None:
         """Health notices go straight to each admin; a failed one is logged, not queued."""
-        log.warning("admin notice: %s", text)
+        log.warning("%s", text)  # a source's change of state: one line, whoever hears it
         if self.application is None:
-            status(text)
             return
         for admin in self.config.settings.telegram.admins:
             try:
@@ -359,8 +361,11 @@ class Service:
             if outcome.queued or outcome.updated:
                 self.sender.wake()
             return
-        for item in outcome.new:
-            print(render_console_alert(item, outcome.source), flush=True)
+        try:
+            for item in outcome.new:
+                print(render_console_alert(item, outcome.source), flush=True)
+        except BrokenPipeError:  # `readout run | head`: the reader has what it wanted
+            self.stopping.set()
 
 
 def render_console_alert(item: Item, source: Source) -> str:

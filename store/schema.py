@@ -232,7 +232,13 @@ def _v7_paused_topics(db: sqlite_utils.Database) -> None:
     )
 
 
-def _v8_bursts(db: sqlite_utils.Database) -> None:
+def _v8_layout_fallback(db: sqlite_utils.Database) -> None:
+    """Since when a page source's selectors have found nothing and its items have been read
+    by link pattern: admins are told once, and /status shows it until the selectors match."""
+    db.table("source_state").add_column("fallback_since", str)
+
+
+def _v9_bursts(db: sqlite_utils.Database) -> None:
     """Deliveries of other kinds than one item's alert: a burst's summary to a chat, and
     the notice to each admin that a burst happened (``detail`` holds what they say).
 
@@ -255,7 +261,8 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v5_heartbeat,
     _v6_what_sources_gave,
     _v7_paused_topics,
-    _v8_bursts,
+    _v8_layout_fallback,
+    _v9_bursts,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
