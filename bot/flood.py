@@ -76,6 +76,9 @@ class FloodGate(BaseRateLimiter[int]):
         self.max_retries = max_retries
         self.clock = clock
         self._resume_at: dict[ChatKey, float] = {}
+        # Requests sent and not yet answered: while 0, cancelling the caller loses nothing
+        # (a flood wait or a wait for budget sends nothing), so a stop need not wait.
+        self.on_wire = 0
 
     async def initialize(self) -> None:
         """Nothing to set up: the limiters are created lazily on the running loop."""
@@ -119,7 +122,11 @@ class FloodGate(BaseRateLimiter[int]):
                 await stack.enter_async_context(self.limits.group(chat))
             if chat is not None:
                 await stack.enter_async_context(self.limits.overall)
-            return await callback(*args, **kwargs)
+            self.on_wire += 1
+            try:
+                return await callback(*args, **kwargs)
+            finally:
+                self.on_wire -= 1
 
     def _hold(self, chat: ChatKey, seconds: float) -> None:
         if len(self._resume_at) > TABLE_BOUND:

@@ -29,7 +29,7 @@ from telegram.ext import Application, ExtBot
 
 from bot.application import build_alert_bot, build_application
 from bot.commands import Readout, bot_commands
-from bot.flood import TelegramLimits
+from bot.flood import FloodGate, TelegramLimits
 from bot.link import TelegramLink
 from bot.routing import route
 from bot.sender import Sender
@@ -307,13 +307,24 @@ class Service:
             scheduler.shutdown(wait=False)
             self._connecting.cancel()
             await asyncio.wait({self._connecting}, timeout=STOP_GRACE_SECONDS)
-            await asyncio.wait({sending}, timeout=STOP_GRACE_SECONDS)
-            if not sending.done():
-                sending.cancel()
-                await asyncio.wait({sending}, timeout=1)
+            await self._stop_sending(sending)
             await self._disconnect(application)
         if self.link.rejected.is_set():
             raise InvalidToken("rejected")
+
+    async def _stop_sending(self, sending: asyncio.Task[None]) -> None:
+        """Let an alert on the wire get its answer recorded; anything else the sender may be
+        doing (sitting out a flood wait, pacing a chat, idling) is safe to cancel at once."""
+        gate = self.alert_bot.rate_limiter if self.alert_bot is not None else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_GRACE_SECONDS
+        while not sending.done() and loop.time() < deadline:
+            if isinstance(gate, FloodGate) and gate.on_wire == 0:
+                break
+            await asyncio.wait({sending}, timeout=0.05)
+        if not sending.done():
+            sending.cancel()
+            await asyncio.wait({sending}, timeout=1)
 
     async def _keep_connected(self, application: Application) -> None:  # type: ignore[type-arg]
         """Connect, and while connected, probe Telegram whenever the link is down.
