@@ -8,13 +8,16 @@ import asyncio
 import logging
 import socket
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 import pytest_asyncio
+from telegram.error import RetryAfter
 
 from bot.application import SLOW_DOWN
+from bot.flood import FloodGate, TelegramLimits
 from bot.link import TelegramLink
 from bot.quota import BURST, CommandQuota, Verdict
 from readout.service import connect_delay
@@ -298,3 +301,30 @@ def test_reconnect_delay_doubles_to_a_minute_with_jitter() -> None:
         delays = [connect_delay(attempt) for _ in range(200)]
         assert step / 2 <= min(delays) and max(delays) <= step
         assert max(delays) - min(delays) > step / 10  # jittered, not in step
+
+
+async def test_a_flood_wait_holds_its_own_chat_only() -> None:
+    gate = FloodGate(TelegramLimits(), max_retries=1)
+    calls: list[int] = []
+
+    async def send(chat: int) -> bool:
+        calls.append(chat)
+        if chat == 1 and calls.count(1) == 1:
+            raise RetryAfter(timedelta(seconds=30))
+        return True
+
+    def request(chat: int) -> asyncio.Task[object]:
+        data = {"chat_id": chat}
+        return asyncio.create_task(
+            gate.process_request(send, (chat,), {}, "sendMessage", data, None)
+        )
+
+    flooded = request(1)
+    await until(lambda: calls == [1], 5, "the flood wait")
+    again = request(1)  # the same chat: held too
+    assert await asyncio.wait_for(request(2), 5) is True  # another chat: not held
+    assert await asyncio.wait_for(request(-100), 5) is True
+    assert not flooded.done() and not again.done() and calls == [1, 2, -100]
+    assert gate.on_wire == 0  # waiting is not sending: a stop may cancel these
+    for task in (flooded, again):
+        task.cancel()
