@@ -20,7 +20,11 @@ from bot.application import SLOW_DOWN
 from bot.flood import FloodGate, TelegramLimits
 from bot.link import TelegramLink
 from bot.quota import BURST, CommandQuota, Verdict
+from readout.config import build_config
+from readout.operations import Operations
+from readout.registry import Registry
 from readout.service import connect_delay
+from scrapers.fetch import Fetcher
 from store.store import Store
 from store.subscriptions import Target
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -328,3 +332,19 @@ async def test_a_flood_wait_holds_its_own_chat_only() -> None:
     assert gate.on_wire == 0  # waiting is not sending: a stop may cancel these
     for task in (flooded, again):
         task.cancel()
+
+
+async def test_status_says_whether_telegram_is_up(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> None:
+    async with serving(fake_telegram, site, tmp_path, "admins = [42]\n") as harness:
+        reply = await harness.command("/status")
+    assert "\nTelegram: up\n" in reply["text"]
+
+    config = build_config({}, {}, "test")
+    with Store(tmp_path / "s.db") as store:
+        async with Fetcher(config.settings.http.policy()) as fetcher:
+            problem = "unreachable since 2026-03-21T10:00:00+00:00"
+            ops = Operations(Registry(config, store), store, fetcher, 3, telegram=lambda: problem)
+            header = ops.status_header()
+    assert header.endswith(f"\nTelegram: ⚠️ {problem} (0 waiting)")
