@@ -387,7 +387,17 @@ class Service:
     async def _disconnect(self, application: Application) -> None:  # type: ignore[type-arg]
         updater = application.updater
         if updater is not None and updater.running:
-            await updater.stop()
+            # Stopping, the updater confirms what it fetched with one last getUpdates; with
+            # Telegram away that fails as expected, and PTB would log it as an error with a
+            # traceback. Those updates are simply fetched again at the next start.
+            quiet = _SkipRecord("Error while calling `get_updates` one more time")
+            updates_log = logging.getLogger("telegram.ext.Updater")
+            if self.link is not None and not self.link.up.is_set():
+                updates_log.addFilter(quiet)
+            try:
+                await updater.stop()
+            finally:
+                updates_log.removeFilter(quiet)
         if application.running:
             await application.stop()
         await application.shutdown()
@@ -492,6 +502,15 @@ class Service:
             return
         for item in outcome.new:
             print(render_console_alert(item, outcome.source), flush=True)
+
+
+class _SkipRecord(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefix)
 
 
 def render_console_alert(item: Item, source: Source) -> str:

@@ -348,3 +348,14 @@ async def test_status_says_whether_telegram_is_up(
             ops = Operations(Registry(config, store), store, fetcher, 3, telegram=lambda: problem)
             header = ops.status_header()
     assert header.endswith(f"\nTelegram: ⚠️ {problem} (0 waiting)")
+
+
+async def test_stopping_while_telegram_is_away_exits_0_without_tracebacks(
+    up: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    up.fake.outage = 502
+    await health_says(up, "telegram unreachable since")
+    up.service.stopping.set()
+    assert await asyncio.wait_for(up.task, 10) == 0
+    noisy = [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert noisy == []
