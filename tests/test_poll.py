@@ -23,10 +23,10 @@ def atom(*entries: tuple[int, str]) -> str:
     return f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>News</title>{body}</feed>'
 
 
-def config(tmp_path: Path, sources: dict[str, str], extra: str = "") -> Path:
+def config(tmp_path: Path, sources: dict[str, str], extra: str = "", timeout: str = "1s") -> Path:
     lines = [
         "[catalog]\nenabled = false\n",
-        '[http]\nallow_private_addresses = true\ntimeout = "1s"\n',
+        f'[http]\nallow_private_addresses = true\ntimeout = "{timeout}"\n',
         f'[store]\npath = "{tmp_path / "readout.db"}"\n',
         extra,
     ]
@@ -123,7 +123,8 @@ def hostile(site: FixtureSite) -> dict[str, str]:
 
 
 def test_broken_sources_fail_alone(hostile: dict[str, str], cli: Cli, tmp_path: Path) -> None:
-    cfg = config(tmp_path, hostile)
+    # A deadline that a busy machine still meets for the bomb; the slow source sleeps 30 s.
+    cfg = config(tmp_path, hostile, timeout="4s")
     run = cli("--config", str(cfg), "poll")
     assert run.code == 1
     assert "polled 7 sources: 1 ok, 6 failing; 1 new" in run.out
