@@ -359,3 +359,15 @@ async def test_stopping_while_telegram_is_away_exits_0_without_tracebacks(
     assert await asyncio.wait_for(up.task, 10) == 0
     noisy = [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
     assert noisy == []
+
+
+async def test_one_chat_s_commands_are_handled_in_the_order_sent(up: Harness) -> None:
+    fake = up.fake
+    commands = ["/subscribe putin", "/unsubscribe putin"] * 5
+    before = len(fake.sent)
+    for text in commands:
+        fake.push_text(text)
+    replies = [m["text"] for m in (await fake.wait_sent(before + len(commands)))[before:]]
+    assert [r.split()[0] for r in replies] == ["Subscribed", "Unsubscribed"] * 5
+    with up.store() as store:
+        assert store.subscriptions.of(Target(USER)) == []
