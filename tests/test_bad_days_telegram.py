@@ -371,3 +371,17 @@ async def test_one_chat_s_commands_are_handled_in_the_order_sent(up: Harness) ->
     assert [r.split()[0] for r in replies] == ["Subscribed", "Unsubscribed"] * 5
     with up.store() as store:
         assert store.subscriptions.of(Target(USER)) == []
+
+
+async def test_a_token_revoked_mid_run_stops_the_service_and_keeps_the_alert_owed(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> None:
+    async with serving(fake_telegram, site, tmp_path, exit_code=1) as harness:
+        await harness.command("/subscribe putin")
+        # Revoked while the alert goes out: Telegram answers its sendMessage 401.
+        fake_telegram.fail_next("sendMessage", 401, "Unauthorized")
+        harness.publish((2, ALERT), (1, "Baseline item about Putin"))
+        assert await asyncio.wait_for(harness.task, 30) == 1
+    with harness.store() as store:
+        assert store.outbox.counts().get("failed", 0) == 0
+        assert store.outbox.counts()["pending"] == 1  # sent by the next run, with a good token

@@ -63,6 +63,7 @@ async def serving(
     extra: str = "",
     api_url: str | None = None,
     connected: bool = True,
+    exit_code: int = 0,
 ) -> AsyncIterator[Harness]:
     """``readout run`` in this event loop against the fake Bot API and the fixture site.
 
@@ -90,7 +91,7 @@ async def serving(
         yield harness
     finally:
         service.stopping.set()
-        assert await asyncio.wait_for(task, 10) == 0
+        assert await asyncio.wait_for(task, 10) == exit_code
 
 
 @pytest_asyncio.fixture
