@@ -74,7 +74,7 @@ async def metric(harness: Harness, name: str) -> float:
     return float(line.split()[1])
 
 
-async def health_says(harness: Harness, text: str, timeout: float = 10) -> httpx.Response:
+async def health_says(harness: Harness, text: str, timeout: float = 20) -> httpx.Response:
     answers: list[httpx.Response] = []
 
     async def check() -> bool:
@@ -181,11 +181,14 @@ async def test_a_second_poller_is_one_line_per_change_not_a_crash_loop(
 ) -> None:
     caplog.set_level(logging.INFO)
     conflict = "Conflict: terminated by other getUpdates request"
-    up.fake.fail_next("getUpdates", 409, conflict, times=3)
-    answer = await health_says(up, "409 Conflict")
+    up.fake.fail_next("getUpdates", 409, conflict, times=4)
+    before = len(up.fake.sent)
+    up.fake.push_text("/help")  # ends the long poll in flight: the next ones meet the conflict
+    answer = await health_says(up, "409 Conflict", timeout=30)
     assert answer.status_code == 200 and "polled by another process since" in answer.text
-    await up.fake.wait_call("getUpdates", n=len(up.fake.calls_of("getUpdates")) + 3)
-    reply = await up.command("/help")  # the other poller went away: commands come here
+    await health_says(up, "ok\n", timeout=30)  # the other poller went away
+    await up.fake.wait_sent(before + 1)
+    reply = await up.command("/help")  # and commands come here again
     assert "Readout" in reply["text"]
     assert not up.service.stopping.is_set()
     lines = [r.getMessage() for r in caplog.records if r.name.startswith(("bot", "readout"))]
@@ -353,8 +356,8 @@ async def test_status_says_whether_telegram_is_up(
 async def test_stopping_while_telegram_is_away_exits_0_without_tracebacks(
     up: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    up.fake.outage = 502
-    await health_says(up, "telegram unreachable since")
+    up.fake.outage = 502  # noticed when the long poll in flight ends (10 s at most)
+    await health_says(up, "telegram unreachable since", timeout=30)
     up.service.stopping.set()
     assert await asyncio.wait_for(up.task, 10) == 0
     noisy = [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
