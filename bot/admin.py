@@ -183,7 +183,7 @@ async def check(
         return f"{name} could not be read: {html.escape(report.error)}"
     lines = [f"{name}: {report.count} items parsed (nothing stored or alerted)."]
     for item in report.newest[:NEWEST_SHOWN]:
-        when = item.published.strftime("%Y-%m-%d %H:%M") if item.published else "undated"
+        when = item.published.shown() if item.published else "undated"
         leaders = f" [{', '.join(item.leaders)}]" if item.leaders else ""
         lines.append(f"• {when} {html.escape(item.title[:200])}{html.escape(leaders)}")
     return "\n".join(lines)

@@ -85,11 +85,7 @@ def _compose(
 
 def _when(stored: StoredItem) -> str:
     published = stored.item.published
-    if published is None:
-        return "date not given"
-    offset = published.strftime("%z")
-    zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
-    return f"{published:%Y-%m-%d %H:%M} {zone}"
+    return published.shown() if published is not None else "date not given"
 
 
 def _emphasise(text: str, spans: Sequence[tuple[int, int]]) -> str:

@@ -436,7 +436,7 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     lines = []
     for stored in items:
         item = stored.item
-        when = item.published.strftime("%Y-%m-%d %H:%M") if item.published else "undated"
+        when = item.published.shown() if item.published else "undated"
         title = html.escape(item.title)
         linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
         lines.append(f"• {when} · {html.escape(stored.source_name)}\n  {linked}")

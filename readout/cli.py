@@ -21,10 +21,10 @@ from bot.matching import Matcher
 from readout import __version__
 from readout.config import Config, ConfigError, load_config
 from readout.logs import configure_logging, redact
-from readout.poll import PollReport, poll_sources, read_fetched, read_items
+from readout.poll import PollReport, poll_sources, read_batch, read_fetched
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
-from scrapers.model import Item, Source
+from scrapers.model import Batch, Item, Source
 from store.maintenance import BackupError, backup
 from store.schema import SchemaError
 from store.store import Store
@@ -157,9 +157,9 @@ def _check(
             raise UsageError(f"--file {file}: {error.strerror or error}") from None
     try:
         if body is not None:
-            items = read_items(body, source, matcher, url=url or source.url)
+            batch = read_batch(body, source, matcher, url=url or source.url)
         else:
-            items = asyncio.run(_fetch_and_read(config, source, matcher, url))
+            batch = asyncio.run(_fetch_and_read(config, source, matcher, url))
     except SourceError as error:
         print(f"{source.id}: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -170,6 +170,9 @@ def _check(
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    items = batch.items
+    for skipped in batch.skipped:
+        print(f"{source.id}: skipped entry {skipped.position}: {skipped.reason}", file=sys.stderr)
     _print_items(items, as_json, sys.stdout, explain=matcher)
     if not as_json:
         print(f"{source.id}: {len(items)} item{'' if len(items) == 1 else 's'}")
@@ -178,7 +181,7 @@ def _check(
 
 async def _fetch_and_read(
     config: Config, source: Source, matcher: Matcher, url: str | None
-) -> list[Item]:
+) -> Batch:
     async with Fetcher(config.settings.http.policy()) as fetcher:
         fetched = await fetcher.fetch(source, url=url)
     return await read_fetched(fetched, source, matcher)

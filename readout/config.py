@@ -191,6 +191,7 @@ class SourceEntry(_Section):
     ca_bundle: Text | None = None
     proxy: WebUrl | None = None
     user_agent: Text | None = None
+    fallbacks: tuple[WebUrl, ...] | None = None
 
 
 class LeaderEntry(_Section):
@@ -355,6 +356,10 @@ def _new_source(entry: SourceEntry, where: str) -> Source:
 
 def _override(base: Source, entry: SourceEntry, where: str) -> Source:
     given = entry.model_dump(exclude_unset=True, exclude={"id", "selectors"})
+    if "url" in given and "fallbacks" not in given:
+        # The built-in fallbacks are other addresses of the built-in url's feed; a source
+        # pointed at a mirror or a local copy must not wander off to the original site.
+        given["fallbacks"] = ()
     source = replace(base, **given)
     if entry.selectors is not None:
         selectors = entry.selectors.model_dump(exclude_unset=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from readout.poll import SourceOutcome
+from readout.relocation import moved_notice
 from store.store import FetchState
 
 FAILING, LAYOUT = "failing", "layout"
@@ -41,6 +42,8 @@ def judge(
                 f"Last error: {outcome.error}",
             )
         return None
+    if outcome.moved_to or outcome.moved_back:
+        return Notice(source.id, None, moved_notice(source, outcome.moved_to))
     problem = None if outcome.unchanged else layout_problem(before, outcome)
     if problem is not None:
         if said == LAYOUT:

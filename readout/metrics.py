@@ -133,8 +133,10 @@ class Metrics:
         self.deliveries.labels(outcome).inc()
         if seconds is not None and outcome in ("sent", "edited"):
             self.send_seconds.observe(seconds)
-        if outcome == "sent" and stored is not None and stored.item.published is not None:
-            delay = (datetime.now(UTC) - stored.item.published).total_seconds()
+        # A date that is only a day (Akorda, UN News) would time its alert from midnight.
+        published = stored.item.published.moment if stored and stored.item.published else None
+        if outcome == "sent" and published is not None:
+            delay = (datetime.now(UTC) - published).total_seconds()
             self.detection_seconds.observe(max(delay, 0.0))
 
     def exposition(self, accept: str | None) -> tuple[bytes, str]:

@@ -17,7 +17,7 @@ from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
 from scrapers.text import shorten
-from store.store import Store
+from store.store import FetchState, Store
 
 
 class Operations:
@@ -56,7 +56,7 @@ class Operations:
                     )
                 source = Source(id=source.id, name=source.name, url=feeds[0])
                 fetched = await self.fetcher.fetch(source)
-            items = await read_fetched(fetched, source, self.registry.matcher())
+            items = (await read_fetched(fetched, source, self.registry.matcher())).items
         except SourceError as error:
             raise AdminError(f"{html.escape(source.url)} could not be read: {error}") from None
         return source, items
@@ -155,7 +155,9 @@ class Operations:
                 failures = (
                     f" · {state.consecutive_failures} failed" if state.consecutive_failures else ""
                 )
-                lines.append(f"✅ {name} ok · last {last} · {count} new/24h{failures}")
+                lines.append(
+                    f"✅ {name} ok · last {last} · {count} new/24h{failures}{_reading(state)}"
+                )
         return lines
 
     def audit_lines(self, limit: int) -> list[str]:
@@ -167,6 +169,17 @@ class Operations:
             mark = "✅" if entry.ok else "⛔"
             lines.append(f"{mark} {_short_time(entry.at)} {who}: {what} → {result}")
         return lines
+
+
+def _reading(state: FetchState) -> str:
+    """What the last parse left out, and where a moved feed is being read."""
+    notes = ""
+    if state.last_skipped:
+        reason = html.escape(shorten(state.skipped_reason or "", 80))
+        notes += f" · {state.last_skipped} skipped ({reason})"
+    if state.moved_to:
+        notes += f" · moved: reading {html.escape(state.moved_to)}"
+    return notes
 
 
 def _short_time(iso: str | None) -> str:

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field, replace
 
 from bot.matching import Matcher
 from bot.tags import event_tags
+from readout import relocation
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators
-from scrapers.model import Item, Source
-from scrapers.parsers import parse
-from store.store import Router, Store
+from scrapers.model import Batch, Item, Skipped, Source
+from scrapers.parsers import parse_batch
+from store.store import FetchState, Router, Store
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,9 @@ class SourceOutcome:
     baseline: bool = False
     queued: int = 0
     error: str | None = None
+    skipped: tuple[Skipped, ...] = ()
+    moved_to: str | None = None
+    moved_back: bool = False
 
     @property
     def ok(self) -> bool:
@@ -84,21 +88,36 @@ def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
     ]
 
 
-def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
+def read_batch(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> Batch:
     """Parse and match in one step, so it can run off the event loop as a unit."""
-    return match_items(parse(body, source, **where), matcher)
+    batch = parse_batch(body, source, **where)
+    return replace(batch, items=match_items(batch.items, matcher))
 
 
-async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> list[Item]:
+def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
+    return read_batch(body, source, matcher, **where).items
+
+
+async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Batch:
     """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it."""
     return await asyncio.to_thread(
-        read_items,
+        read_batch,
         fetched.body,
         source,
         matcher,
         url=fetched.url,
         content_type=fetched.content_type,
     )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What one poll got: from where, the response, and its items (None: unchanged)."""
+
+    url: str
+    fetched: Fetched
+    batch: Batch | None
+    body_hash: str | None
 
 
 async def poll_source(
@@ -110,17 +129,7 @@ async def poll_source(
 ) -> SourceOutcome:
     state = store.fetch_state(source.id)
     try:
-        fetched = await fetcher.fetch(source, Validators(state.etag, state.last_modified))
-        body_hash = hashlib.sha256(fetched.body).hexdigest() if not fetched.not_modified else None
-        if fetched.not_modified or body_hash == state.body_hash:
-            store.record_success(
-                source.id,
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                body_hash=state.body_hash,
-            )
-            return SourceOutcome(source, unchanged=True)
-        items = await read_fetched(fetched, source, matcher)
+        read = await _fetch_and_read(source, state, fetcher, matcher)
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll
@@ -128,14 +137,26 @@ async def poll_source(
         return _failed(
             store, source, f"internal error while reading: {type(error).__name__}: {error}"
         )
+    moved_to, moved_back = relocation.settle(store, source, state, read.url)
+    fetched = read.fetched
+    if read.batch is None:
+        store.record_success(
+            source.id,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            body_hash=state.body_hash,
+        )
+        return SourceOutcome(source, unchanged=True, moved_to=moved_to, moved_back=moved_back)
+    items = read.batch.items
     saved = store.save_items(source.id, items, route=route)
     count, dated, linked = shape(items)
     store.record_success(
         source.id,
         etag=fetched.etag,
         last_modified=fetched.last_modified,
-        body_hash=body_hash,
+        body_hash=read.body_hash,
         shape=(count, dated, linked),
+        skipped=read.batch.skipped,
     )
     return SourceOutcome(
         source,
@@ -146,7 +167,54 @@ async def poll_source(
         linked=linked,
         baseline=saved.baseline,
         queued=saved.queued,
+        skipped=read.batch.skipped,
+        moved_to=moved_to,
+        moved_back=moved_back,
     )
+
+
+async def _fetch_and_read(
+    source: Source, state: FetchState, fetcher: Fetcher, matcher: Matcher
+) -> _Read:
+    """The configured address first, always; a feed that moved is followed from there.
+
+    While an alternate is in use its validators are the stored ones, so the configured
+    address is asked unconditionally (it is expected to fail, and must not be answered 304
+    with validators that belong to another URL).
+    """
+    moved = relocation.remembered(source, state) is not None
+    validators = Validators() if moved else Validators(state.etag, state.last_modified)
+    fetched: Fetched | None = None
+    try:
+        fetched = await fetcher.fetch(source, validators)
+        if fetched.not_modified:
+            return _Read(source.url, fetched, None, None)
+        return await _read_new(source.url, fetched, source, state, matcher)
+    except SourceError as error:
+        found = await relocation.follow(
+            source,
+            state,
+            fetcher,
+            lambda got, alternate_source: read_fetched(got, alternate_source, matcher),
+            error,
+            fetched,
+        )
+        if found is None:
+            raise
+        if found.fetched.not_modified:
+            return _Read(found.url, found.fetched, None, None)
+        body_hash = hashlib.sha256(found.fetched.body).hexdigest()
+        batch = None if body_hash == state.body_hash else found.batch
+        return _Read(found.url, found.fetched, batch, body_hash)
+
+
+async def _read_new(
+    url: str, fetched: Fetched, source: Source, state: FetchState, matcher: Matcher
+) -> _Read:
+    body_hash = hashlib.sha256(fetched.body).hexdigest()
+    if body_hash == state.body_hash:
+        return _Read(url, fetched, None, body_hash)
+    return _Read(url, fetched, await read_fetched(fetched, source, matcher), body_hash)
 
 
 def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:

@@ -63,6 +63,8 @@ CATALOG: tuple[Source, ...] = (
         id="president-az",
         name="President of Azerbaijan",
         url="https://president.az/en/rss",
+        # The office's own pages advertised these feeds too (SOURCES.md, 2018).
+        fallbacks=("https://president.az/news.rss",),
         language="en",
         timezone="Asia/Baku",
     ),
@@ -70,6 +72,7 @@ CATALOG: tuple[Source, ...] = (
         id="president-ua",
         name="President of Ukraine (uk)",
         url="https://www.president.gov.ua/rss/news/all.rss",
+        fallbacks=("https://www.president.gov.ua/rss/news.rss",),
         language="uk",
         timezone="Europe/Kyiv",
     ),

@@ -1,19 +1,25 @@
-"""Publication dates as the sources print them, read into timezone-aware datetimes.
+"""Publication dates as the sources print them, read into timezone-aware values.
 
 Feeds give machine dates (RFC 3339 in Atom, RFC 822 in RSS) that carry their own offset.
 HTML pages print dates for people, in their own language and word order: Akorda writes
 ``21 марта 2026 года`` on /ru, ``2026 жылғы 12 маусым`` on /kz and ``15 march 2024 year``
 on /en, with no time and meaning local midnight. So a page date is read as a bag of parts
 (a month word or number, a day, a four-digit year, an optional HH:MM) in any order, and
-placed in the source's timezone.
+placed in the source's timezone. A date printed without a time stays a date
+(``Published.date_only``); so does a batch whose every item carries the same time of day,
+which is a placeholder (UN News stamps everything 12:00:00 +0000), not a publication time.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, time, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo
+
+from scrapers.model import Item, Published
 
 _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     1: ("january", "jan", "январь", "января", "січень", "січня", "қаңтар", "yanvar"),
@@ -46,6 +52,9 @@ _NUMBER = re.compile(r"(?<![\d:])(\d{1,4})(?![\d:])")
 _CLOCK = re.compile(r"(?<!\d)([01]?\d|2[0-3])[:.]([0-5]\d)(?::([0-5]\d))?(?!\d)")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4})(?!\d)")
 _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
+_ISO_DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Fewer items than this sharing one time of day may share it by chance.
+PLACEHOLDER_MINIMUM = 3
 
 
 def zone(name: str) -> tzinfo:
@@ -53,19 +62,44 @@ def zone(name: str) -> tzinfo:
     return UTC if name.upper() == "UTC" else ZoneInfo(name)
 
 
-def parse_date(text: str | None, tz: tzinfo = UTC) -> datetime | None:
+def parse_date(text: str | None, tz: tzinfo = UTC) -> Published | None:
     """Read any date form a source prints; naive dates are placed in ``tz``.
 
     Returns None when no complete date (day, month, year) can be found: a wrong date is
-    worse than none, because alerts show it.
+    worse than none, because alerts show it. A date with no time of day is ``date_only``.
     """
     if not text or not text.strip():
         return None
     text = text.strip()
+    day_only = bool(_ISO_DAY_ONLY.match(text)) or (
+        not _ISO_DATE.match(text) and _CLOCK.search(_NUMERIC_DATE.sub(" ", text)) is None
+    )
     parsed = _machine_date(text) or _human_date(text)
     if parsed is None:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+    moment = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+    return Published(moment, date_only=day_only)
+
+
+def placeholder_times(items: Sequence[Item]) -> list[Item]:
+    """The batch with a constant time of day read as what it is: no time at all.
+
+    A source that gives every item the same clock time and offset (12:00:00 +0000 at UN
+    News, 00:00 at a CMS that stores days) says nothing about when each item appeared.
+    Judged per batch from the data, so no site is named here and a source that starts
+    giving real times is believed again at once. Batches too small to tell are left alone,
+    and so are items of one day: several releases put out at the same moment are real.
+    """
+    timed = [i.published for i in items if i.published is not None and not i.published.date_only]
+    if len(timed) < PLACEHOLDER_MINIMUM or len({p.day for p in timed}) < 2:
+        return list(items)
+    clocks = {(p.at.time(), p.at.utcoffset()) for p in timed}
+    if len(clocks) != 1:
+        return list(items)
+    return [
+        replace(item, published=item.published.as_day()) if item.published else item
+        for item in items
+    ]
 
 
 def _machine_date(text: str) -> datetime | None:

@@ -11,3 +11,22 @@ class FetchError(SourceError):
 
 class ParseError(SourceError):
     """The bytes arrived but are not what the source's parser reads (HTML for a feed...)."""
+
+
+class StatusError(FetchError):
+    """The server answered an error status. For 404 and 410 the page it sent is kept:
+    a site that moved its feed often says where on that page (readout.relocation)."""
+
+    def __init__(
+        self,
+        message: str,
+        status: int,
+        url: str,
+        body: bytes = b"",
+        content_type: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.url = url
+        self.body = body
+        self.content_type = content_type

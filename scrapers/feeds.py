@@ -4,43 +4,118 @@ feedparser is forgiving by design: it returns *something* for almost any bytes. 
 work here is deciding what that something means: a feed with entries (use them, even if
 ``bozo``), an empty feed (fine), or not a feed at all (an HTML error page, a WAF challenge,
 truncated XML), which must fail the source with a reason instead of looking empty.
+
+Two things are settled before feedparser sees the bytes, because it settles them for the
+whole document at once: the encoding (scrapers.charset: one bad byte must not re-read the
+feed as a code page) and character references XML forbids (one ``&#xD800;`` makes
+feedparser's loose parser raise, losing every entry). After that, each entry is read on
+its own, and one that still fails is skipped with its reason while the others are kept.
 """
 
 from __future__ import annotations
 
 import calendar
 import io
+import logging
+import re
 from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 
+from scrapers.charset import decode
 from scrapers.dates import parse_date
 from scrapers.errors import ParseError
-from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Source
-from scrapers.text import normalize_space, plain_text, shorten
+from scrapers.model import (
+    SUMMARY_CHARS,
+    TEXT_CHARS,
+    TITLE_CHARS,
+    Batch,
+    Item,
+    Published,
+    Skipped,
+    Source,
+)
+from scrapers.text import clean, normalize_space, plain_text, shorten
 from scrapers.urls import absolute_url
+
+log = logging.getLogger(__name__)
 
 # Exceptions feedparser raises for feeds it could still read completely.
 _HARMLESS_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+# The document is handed over as UTF-8, and said to be; its own declaration must agree.
+_DECLARED_ENCODING = re.compile(r"""^(\s*<\?xml\b[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""", re.I)
+_UTF8 = {"content-type": "application/xml; charset=utf-8"}
+_REFERENCE = r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));"
+_REFERENCES = re.compile(f"{_REFERENCE}(?:{_REFERENCE})?")
 
 
 def parse_feed(
     body: bytes, source: Source, *, url: str | None = None, content_type: str | None = None
-) -> list[Item]:
+) -> Batch:
     """Items of an RSS/Atom document, newest first as the feed orders them."""
     base = url or source.url
+    document = decode(body, content_type, language=source.language)
+    if document.repaired:
+        log.debug("%s: %d invalid bytes replaced", source.id, document.repaired)
     # No content-location: feedparser would resolve opaque guids into fake URLs against it.
     # Links are made absolute here instead.
-    headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    parsed = feedparser.parse(io.BytesIO(_readable_xml(document.text)), response_headers=_UTF8)
     entries = parsed.entries
     if not entries:
         _raise_unless_empty_feed(parsed, body)
-        return []
+        return Batch()
     trusted_ids = _trusted_ids(parsed)
-    return [_item(entry, source, base, trusted_ids) for entry in entries]
+    items: list[Item] = []
+    skipped: list[Skipped] = []
+    for position, entry in enumerate(entries, start=1):
+        try:
+            item = _item(entry, source, base, trusted_ids)
+        except Exception as error:  # one entry's surprise must not cost the others
+            log.debug("%s: entry %d unreadable", source.id, position, exc_info=True)
+            reason = f"unreadable: {type(error).__name__}: {clean(str(error))[:200]}"
+            skipped.append(Skipped(position, reason))
+            continue
+        if item is None:
+            skipped.append(Skipped(position, "no title, text or link"))
+            continue
+        items.append(item)
+    return Batch(items, tuple(skipped))
+
+
+def _readable_xml(text: str) -> bytes:
+    """The document as UTF-8 that declares itself UTF-8, with no character XML forbids.
+
+    Control characters and lone surrogates, raw or written as references, would each
+    make feedparser fall back to its loose parser or raise; they are dropped here, and a
+    surrogate pair written as two references becomes the one character it stands for.
+    """
+    text = _DECLARED_ENCODING.sub(r'\g<1>"utf-8"', clean(text), count=1)
+    return _REFERENCES.sub(_allowed_references, text).encode("utf-8")
+
+
+def _allowed_references(match: re.Match[str]) -> str:
+    first = _code_point(match[1], match[2])
+    second = _code_point(match[3], match[4]) if match[3] or match[4] else None
+    if second is not None and 0xD800 <= first <= 0xDBFF and 0xDC00 <= second <= 0xDFFF:
+        return f"&#x{0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00):X};"
+    return "".join(
+        f"&#x{code:X};" for code in (first, second) if code is not None and _xml_char(code)
+    )
+
+
+def _code_point(hexadecimal: str | None, decimal: str | None) -> int:
+    return int(hexadecimal, 16) if hexadecimal else int(decimal or "0")
+
+
+def _xml_char(code: int) -> bool:
+    """XML 1.0's Char production, less what ``clean`` strips anyway (bidi controls)."""
+    if code in (0x9, 0xA, 0xD):
+        return True
+    if 0x7F <= code <= 0x9F or 0x202A <= code <= 0x202E or 0x2066 <= code <= 0x2069:
+        return False
+    return 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
 
 
 def _raise_unless_empty_feed(parsed: Any, body: bytes) -> None:
@@ -73,7 +148,7 @@ def _trusted_ids(parsed: Any) -> frozenset[str]:
     return frozenset(i for i, n in ids.items() if i and n == 1 and i not in feed_addresses)
 
 
-def _item(entry: Any, source: Source, base: str, trusted_ids: frozenset[str]) -> Item:
+def _item(entry: Any, source: Source, base: str, trusted_ids: frozenset[str]) -> Item | None:
     summary = _text_of(entry, "summary")
     content = " ".join(
         plain_text(str(part.get("value", ""))) for part in entry.get("content", []) or []
@@ -81,12 +156,14 @@ def _item(entry: Any, source: Source, base: str, trusted_ids: frozenset[str]) ->
     if content == summary:
         content = ""
     title = shorten(_text_of(entry, "title") or shorten(summary or content, 120), TITLE_CHARS)
-    title = title or "(untitled)"
+    link = _link(entry, base)
+    if not title and link is None:
+        return None
     guid = str(entry.get("id", "")).strip() or None
     return Item(
         source=source.id,
-        title=title,
-        url=_link(entry, base),
+        title=title or "(untitled)",
+        url=link,
         guid=guid if guid in trusted_ids else None,
         published=_published(entry),
         summary=shorten(summary or content, SUMMARY_CHARS),
@@ -115,7 +192,7 @@ def _link(entry: Any, base: str) -> str | None:
     return None
 
 
-def _published(entry: Any) -> datetime | None:
+def _published(entry: Any) -> Published | None:
     """The entry's own date with its own offset; feedparser's parsed tuples are UTC only."""
     for field in ("published", "updated", "created"):
         raw = entry.get(field)
@@ -126,7 +203,7 @@ def _published(entry: Any) -> datetime | None:
         parsed = entry.get(f"{field}_parsed")
         if parsed:
             try:
-                return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+                return Published(datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC))
             except (OverflowError, ValueError, OSError):
                 continue
     return None

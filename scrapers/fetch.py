@@ -19,10 +19,12 @@ import httpcore
 import httpx
 
 from scrapers.addresses import PrivateAddressError, PublicOnlyBackend, is_public_address
-from scrapers.errors import FetchError
+from scrapers.errors import FetchError, StatusError
 from scrapers.model import Source
 
 DEFAULT_USER_AGENT = "Readout/0.1 (press-release monitor; +https://github.com/readout/readout)"
+# Statuses that say the address itself is wrong, so the page sent with them is worth reading.
+GONE_STATUSES = (404, 410)
 _ACCEPT = (
     "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, "
     "text/html;q=0.8, */*;q=0.5"
@@ -136,7 +138,14 @@ class Fetcher:
                 body = b""
             elif response.status_code >= 400:
                 phrase = response.reason_phrase or ""
-                raise FetchError(f"HTTP {response.status_code} {phrase}".strip())
+                gone = response.status_code in GONE_STATUSES
+                raise StatusError(
+                    f"HTTP {response.status_code} {phrase}".strip(),
+                    response.status_code,
+                    str(response.url),
+                    await self._read_capped(response) if gone else b"",
+                    response.headers.get("Content-Type"),
+                )
             else:
                 body = await self._read_capped(response)
             return Fetched(

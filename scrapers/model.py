@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 SourceKind = Literal["rss", "html"]
@@ -39,6 +39,8 @@ class Source:
 
     ``timezone`` is where naive dates are read (Akorda prints bare dates meaning Almaty
     midnight); ``language`` picks the month names a page's dates are written with.
+    ``fallbacks`` are other addresses the same feed is known to live at, tried when
+    ``url`` stops being a feed (readout.relocation).
     """
 
     id: str
@@ -54,6 +56,55 @@ class Source:
     ca_bundle: str | None = None
     proxy: str | None = None
     user_agent: str | None = None
+    fallbacks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Published:
+    """When a source says an item appeared, and whether it said the time of day at all.
+
+    Akorda prints only a day; UN News stamps every item 12:00:00 +0000. Showing "00:00
+    UTC+05:00" or "12:00 UTC" would claim a precision the source never gave, so such a
+    value is ``date_only``: shown and exported as the day alone, and never used to time
+    how late an alert was. ``at`` still holds the instant that day was read as (local
+    midnight, or the placeholder), so ordering, identity and edit detection are the same
+    whichever way a value is marked.
+    """
+
+    at: datetime
+    date_only: bool = False
+
+    @property
+    def day(self) -> date:
+        return self.at.date()
+
+    @property
+    def moment(self) -> datetime | None:
+        """The instant, when the source really gave one."""
+        return None if self.date_only else self.at
+
+    def timestamp(self) -> float:
+        return self.at.timestamp()
+
+    def isoformat(self, timespec: str = "auto") -> str:
+        """ISO 8601: the date alone (``2026-03-21``), or date, time and offset."""
+        return self.day.isoformat() if self.date_only else self.at.isoformat(timespec=timespec)
+
+    def shown(self) -> str:
+        """What people read: ``2026-03-21``, or ``2026-03-21 14:05 UTC+03:00``."""
+        if self.date_only:
+            return self.day.isoformat()
+        offset = self.at.strftime("%z")
+        zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+        return f"{self.at:%Y-%m-%d %H:%M} {zone}"
+
+    def as_day(self) -> Published:
+        return Published(self.at, date_only=True)
+
+
+def published_at(moment: datetime, date_only: bool = False) -> Published:
+    """A Published from an aware datetime; a naive one is taken as UTC."""
+    return Published(moment if moment.tzinfo else moment.replace(tzinfo=UTC), date_only)
 
 
 @dataclass(frozen=True)
@@ -68,7 +119,7 @@ class Item:
     title: str
     url: str | None
     guid: str | None = None
-    published: datetime | None = None
+    published: Published | None = None
     summary: str = ""
     text: str = ""
     leaders: tuple[str, ...] = field(default=())
@@ -85,3 +136,27 @@ class Item:
             "leaders": list(self.leaders),
             "tags": list(self.tags),
         }
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An entry of a document that could not be made into an item, and why.
+
+    ``position`` counts entries from 1 in document order, so a user can find it in the
+    raw feed they attach to a bug report.
+    """
+
+    position: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What one document yielded: its items, and the entries that had to be left out.
+
+    A bad entry costs only itself; the skipped ones are kept so ``readout check`` can say
+    which and why, and /status can count them.
+    """
+
+    items: list[Item] = field(default_factory=list)
+    skipped: tuple[Skipped, ...] = ()

@@ -8,13 +8,20 @@ where the item selector matches nothing fails loudly instead of reading as "no n
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 from bs4 import BeautifulSoup, Tag
 
 from scrapers.dates import parse_date, zone
 from scrapers.errors import ParseError
-from scrapers.model import SUMMARY_CHARS, TEXT_CHARS, TITLE_CHARS, Item, Selectors, Source
+from scrapers.model import (
+    SUMMARY_CHARS,
+    TEXT_CHARS,
+    TITLE_CHARS,
+    Item,
+    Published,
+    Selectors,
+    Source,
+)
 from scrapers.text import plain_text, shorten
 from scrapers.urls import absolute_url
 
@@ -86,7 +93,7 @@ def _text(card: Tag, selector: str | None) -> str:
     return plain_text(element.get_text(" ")) if element is not None else ""
 
 
-def _date(card: Tag, selector: str | None, source: Source) -> datetime | None:
+def _date(card: Tag, selector: str | None, source: Source) -> Published | None:
     element = card.select_one(selector) if selector else None
     if element is None:
         return None

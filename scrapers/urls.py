@@ -6,7 +6,13 @@ from urllib.parse import urljoin, urlsplit
 
 
 def is_web_url(value: str) -> bool:
-    parts = urlsplit(value.strip())
+    """An http(s) address with a host, and one every later step can take apart: a port
+    out of range or a broken IPv6 literal ("http://[x") raises only when it is read."""
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 

@@ -200,12 +200,30 @@ def _v5_heartbeat(db: sqlite_utils.Database) -> None:
     db.table("heartbeat").create({"id": int, "at": str}, pk="id")
 
 
+def _v6_what_sources_gave(db: sqlite_utils.Database) -> None:
+    """Dates that are only days, entries a poll had to skip, and feeds that moved.
+
+    ``published`` keeps the instant a day was read as (so keys, edit hashes and ordering of
+    existing rows are unchanged); ``published_date_only`` says the time in it is not the
+    source's. Existing rows start as 0 and are corrected when the source serves them again.
+    ``moved_to`` is the address a feed was found at after ``moved_from`` (the configured
+    one) stopped being a feed.
+    """
+    db.table("items").add_column("published_date_only", int, not_null_default=0)
+    state = db.table("source_state")
+    state.add_column("last_skipped", int)
+    state.add_column("skipped_reason", str)
+    state.add_column("moved_to", str)
+    state.add_column("moved_from", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
     _v3_delivery,
     _v4_administration,
     _v5_heartbeat,
+    _v6_what_sources_gave,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlite_utils
 
-from scrapers.model import Item, Source
+from scrapers.model import Item, Published, Skipped, Source
 from store.admin import AdminRecords
 from store.identity import item_key
 from store.outbox import Outbox
@@ -54,6 +54,10 @@ class FetchState:
     last_parsed: int | None = None
     last_dated: int | None = None
     last_linked: int | None = None
+    last_skipped: int | None = None
+    skipped_reason: str | None = None
+    moved_to: str | None = None
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,14 +160,20 @@ class Store:
         body_hash: str | None,
         at: datetime | None = None,
         shape: tuple[int, int, int] | None = None,
+        skipped: Sequence[Skipped] | None = None,
     ) -> None:
         """A good poll. ``shape`` (items, with dates, with links) is kept when the body was
-        parsed, so a parser that suddenly finds less can be noticed (readout.health)."""
+        parsed, so a parser that suddenly finds less can be noticed (readout.health), and
+        with it how many entries had to be skipped and why the first one was."""
         moment = _iso(at or utc_now())
-        shape_fields = {}
+        shape_fields: dict[str, Any] = {}
         if shape is not None:
             shape_fields = dict(
                 zip(("last_parsed", "last_dated", "last_linked"), shape, strict=True)
+            )
+            shape_fields["last_skipped"] = len(skipped or ())
+            shape_fields["skipped_reason"] = (
+                f"entry {skipped[0].position}: {skipped[0].reason}" if skipped else None
             )
         self._upsert_state(
             source_id,
@@ -176,6 +186,12 @@ class Store:
             consecutive_failures=0,
             failing_since=None,
             **shape_fields,
+        )
+
+    def record_move(self, source_id: str, configured: str, moved_to: str | None) -> None:
+        """Where a moved feed is being read now instead of ``configured``; None: it is not."""
+        self._upsert_state(
+            source_id, moved_to=moved_to, moved_from=configured if moved_to else None
         )
 
     def set_announced(self, source_id: str, announced: str | None) -> None:
@@ -251,8 +267,9 @@ class Store:
             "title": item.title,
             "summary": item.summary,
             "text": item.text,
-            "published": item.published.isoformat() if item.published else None,
+            "published": item.published.at.isoformat() if item.published else None,
             "published_ts": item.published.timestamp() if item.published else None,
+            "published_date_only": int(item.published.date_only) if item.published else 0,
             "last_seen": moment,
             "content_hash": content_hash,
             "tags": json.dumps(list(item.tags)),
@@ -277,7 +294,12 @@ class Store:
             return "new", item_id
         item_id, old_hash, revision = row
         if old_hash == content_hash:
-            self.db.table("items").update(item_id, {"last_seen": moment})
+            # Whether a date is only a day is not an edit; rows stored before that was
+            # known are corrected here for free.
+            self.db.table("items").update(
+                item_id,
+                {"last_seen": moment, "published_date_only": fields["published_date_only"]},
+            )
             return "unchanged", item_id
         self.db.table("items").update(
             item_id, {**fields, "updated_at": moment, "revision": revision + 1}
@@ -345,7 +367,7 @@ class Store:
             f"""
             SELECT i.id, i.source_id, i.title, i.url, i.guid, i.published, i.summary, i.text,
                    s.name, (SELECT group_concat(leader_id) FROM item_leaders l
-                            WHERE l.item_id = i.id) AS leaders, i.tags
+                            WHERE l.item_id = i.id) AS leaders, i.tags, i.published_date_only
             FROM items i JOIN sources s ON s.id = i.source_id
             {where}
             ORDER BY coalesce(i.published_ts, 0) DESC, i.id DESC LIMIT ?
@@ -354,13 +376,14 @@ class Store:
         )
         found = []
         for row in rows.fetchall():
-            item_id, source, title, url, guid, published, summary, text, name, leaders, tags = row
+            item_id, source, title, url, guid, published, summary, text, name = row[:9]
+            leaders, tags, date_only = row[9:]
             item = Item(
                 source=source,
                 title=title,
                 url=url,
                 guid=guid,
-                published=datetime.fromisoformat(published) if published else None,
+                published=_published(published, bool(date_only)),
                 summary=summary or "",
                 text=text or "",
                 leaders=tuple(leaders.split(",")) if leaders else (),
@@ -376,14 +399,22 @@ class Store:
             return None
 
 
+def _published(stored: str | None, date_only: bool) -> Published | None:
+    if not stored:
+        return None
+    moment = datetime.fromisoformat(stored)
+    return Published(moment if moment.tzinfo else moment.replace(tzinfo=UTC), date_only)
+
+
 def _key(item: Item) -> str:
-    published = item.published.isoformat() if item.published else None
+    # The instant, not what is shown: marking a date as a day must not make it a new item.
+    published = item.published.at.isoformat() if item.published else None
     return item_key(item.source, item.guid, item.url, item.title, published)
 
 
 def _content_hash(item: Item) -> str:
     """What an edit at the source changes; leaders are derived, so they are not part of it."""
-    published = item.published.isoformat() if item.published else None
+    published = item.published.at.isoformat() if item.published else None
     payload = json.dumps([item.title, item.summary, item.text, item.url, published])
     return hashlib.sha256(payload.encode()).hexdigest()
 

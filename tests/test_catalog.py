@@ -339,7 +339,7 @@ def test_links_are_absolute_article_urls(source_id: str) -> None:
 @pytest.mark.parametrize("source_id", SOURCES)
 def test_dates_keep_the_source_offset(source_id: str) -> None:
     published = [
-        item.published.isoformat() if item.published else None for item in parsed(source_id)
+        item.published.at.isoformat() if item.published else None for item in parsed(source_id)
     ]
     assert published == [e.published for e in EXPECTED[source_id]]
 

@@ -117,6 +117,24 @@ def test_builtin_source_override_keeps_its_parser() -> None:
     assert akorda.timezone == "Asia/Almaty"
 
 
+def test_fallbacks_belong_to_the_url_they_were_given_for() -> None:
+    az = "https://president.az/news.rss"
+    kept = config({"sources": [{"id": "president-az", "interval": "1m"}]})
+    assert kept.source("president-az").fallbacks == (az,)  # type: ignore[union-attr]
+    mirror = config({"sources": [{"id": "president-az", "url": "http://mirror.example/rss"}]})
+    assert mirror.source("president-az").fallbacks == ()  # type: ignore[union-attr]
+    given = config(
+        {
+            "sources": [
+                {"id": "x", "url": "https://e.org/rss", "fallbacks": ["https://feeds.e.org/x"]}
+            ]
+        }
+    )
+    assert given.source("x").fallbacks == ("https://feeds.e.org/x",)  # type: ignore[union-attr]
+    with pytest.raises(ConfigError, match=r"fallbacks"):
+        config({"sources": [{"id": "x", "url": "https://e.org/rss", "fallbacks": ["ftp://e"]}]})
+
+
 def test_selector_override_changes_only_the_given_selector() -> None:
     cfg = config({"sources": [{"id": "akorda-en", "selectors": {"date": "span.date"}}]})
     selectors = cfg.source("akorda-en").selectors  # type: ignore[union-attr]

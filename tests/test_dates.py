@@ -6,7 +6,8 @@ from datetime import UTC, tzinfo
 
 import pytest
 
-from scrapers.dates import parse_date, zone
+from scrapers.dates import parse_date, placeholder_times, zone
+from scrapers.model import Item
 
 ALMATY, MOSCOW, KYIV, YEREVAN = (
     zone("Asia/Almaty"),
@@ -77,13 +78,77 @@ ALMATY, MOSCOW, KYIV, YEREVAN = (
 def test_date_is_read_with_its_offset(text: str, tz: tzinfo, expected: str) -> None:
     parsed = parse_date(text, tz)
     assert parsed is not None
-    assert parsed.isoformat() == expected
+    assert parsed.at.isoformat() == expected
+    # Every form above that prints no clock time is a day, and says only the day.
+    assert parsed.date_only == (":" not in text)
+    assert parsed.isoformat() == (expected[:10] if parsed.date_only else expected)
 
 
 def test_naive_date_defaults_to_utc() -> None:
     parsed = parse_date("21 марта 2026 года")
     assert parsed is not None
-    assert parsed.isoformat() == "2026-03-21T00:00:00+00:00"
+    assert parsed.at.isoformat() == "2026-03-21T00:00:00+00:00"
+
+
+def test_day_is_shown_without_a_time() -> None:
+    day = parse_date("21 марта 2026 года", ALMATY)
+    timed = parse_date("21 марта 2026 года, 14:30", MOSCOW)
+    assert day is not None and timed is not None
+    assert (day.shown(), day.isoformat(), day.moment) == ("2026-03-21", "2026-03-21", None)
+    assert timed.shown() == "2026-03-21 14:30 UTC+03:00"
+    assert timed.moment == timed.at
+
+
+def _dated(*stamps: str) -> list[Item]:
+    return [
+        Item("s", f"Item {n}", f"http://e.org/{n}", published=parse_date(stamp))
+        for n, stamp in enumerate(stamps)
+    ]
+
+
+def test_constant_time_of_day_is_a_placeholder() -> None:
+    items = _dated(
+        "Sat, 21 Mar 2026 12:00:00 +0000",
+        "Fri, 20 Mar 2026 12:00:00 +0000",
+        "Thu, 19 Mar 2026 12:00:00 +0000",
+    )
+    read = placeholder_times([*items, Item("s", "undated", None)])
+    assert [i.published.isoformat() if i.published else None for i in read] == [
+        "2026-03-21",
+        "2026-03-20",
+        "2026-03-19",
+        None,
+    ]
+
+
+@pytest.mark.parametrize(
+    "stamps",
+    [
+        # real times vary
+        (
+            "Sat, 21 Mar 2026 12:00:00 +0000",
+            "Fri, 20 Mar 2026 12:00:01 +0000",
+            "Thu, 19 Mar 2026 12:00:00 +0000",
+        ),
+        # the same clock time in two offsets is two different instants of the day
+        (
+            "Sat, 21 Mar 2026 12:00:00 +0000",
+            "Fri, 20 Mar 2026 12:00:00 +0300",
+            "Thu, 19 Mar 2026 12:00:00 +0000",
+        ),
+        # two items can share a time by chance
+        ("Sat, 21 Mar 2026 12:00:00 +0000", "Fri, 20 Mar 2026 12:00:00 +0000"),
+        # releases put out together on one day share a real time
+        (
+            "Sat, 21 Mar 2026 15:00:00 +0300",
+            "Sat, 21 Mar 2026 15:00:00 +0300",
+            "Sat, 21 Mar 2026 15:00:00 +0300",
+        ),
+    ],
+)
+def test_times_that_could_be_real_are_kept(stamps: tuple[str, ...]) -> None:
+    read = placeholder_times(_dated(*stamps))
+    assert all(i.published is not None and not i.published.date_only for i in read)
 
 
 @pytest.mark.parametrize(

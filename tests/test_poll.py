@@ -134,7 +134,9 @@ def test_broken_sources_fail_alone(hostile: dict[str, str], cli: Cli, tmp_path: 
     assert errors["good"] is None
     assert "timed out" in errors["slow"]  # type: ignore[operator]
     assert errors["error"] == "HTTP 500 Internal Server Error"
-    assert errors["html"] == "served an HTML page, not a feed"
+    assert errors["html"] == (
+        "served an HTML page, not a feed; no feed found where it may have moved"
+    )
     assert "too many redirects" in errors["loop"]  # type: ignore[operator]
     assert "larger than 5000000 bytes" in errors["huge"]  # type: ignore[operator]
     assert "larger than 5000000 bytes" in errors["bomb"]  # type: ignore[operator]

@@ -7,7 +7,7 @@ from bot.leaders import LEADERS
 from bot.resolve import resolve
 from bot.routing import keywords_in, normalize_keyword, route
 from scrapers.catalog import CATALOG
-from scrapers.model import Item
+from scrapers.model import Item, Published
 from store.store import StoredItem
 from store.subscriptions import Subscription, Target
 
@@ -15,7 +15,7 @@ ITEM = Item(
     source="kremlin-en",
     title="Talks with Kassym-Jomart Tokayev",
     url="http://en.kremlin.ru/events/president/news/1",
-    published=datetime(2026, 3, 21, 17, 40, tzinfo=timezone(timedelta(hours=3))),
+    published=Published(datetime(2026, 3, 21, 17, 40, tzinfo=timezone(timedelta(hours=3)))),
     summary="The leaders discussed energy sanctions and grain exports.",
     text="Talks with Kassym-Jomart Tokayev. The leaders discussed energy sanctions and grain.",
     leaders=("tokayev", "putin"),

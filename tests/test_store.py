@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from scrapers.model import Item, Source
+from scrapers.model import Item, Published, Source
 from store.schema import MIGRATIONS, SCHEMA_VERSION, SchemaError
 from store.store import Store
 
@@ -19,7 +19,7 @@ def item(n: int, **changes: object) -> Item:
         "title": f"Meeting number {n}",
         "url": f"http://en.kremlin.ru/events/president/news/{n}",
         "guid": f"http://en.kremlin.ru/events/president/news/{n}",
-        "published": datetime(2026, 11, 20, 12, n % 60, tzinfo=MSK),
+        "published": Published(datetime(2026, 11, 20, 12, n % 60, tzinfo=MSK)),
         "summary": "Lead.",
         "text": f"Meeting number {n}. Lead.",
         "leaders": ("putin",),
