@@ -9,12 +9,14 @@ belongs to that topic.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from telegram import (
     BotCommand,
+    CallbackQuery,
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -23,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -42,12 +44,15 @@ from bot.admin import (
     can_post,
     record,
 )
+from bot.buttons import KEYBOARD_BUTTONS, answer_text, keyboard_leaders, pressed_leader, toggle_data
 from bot.leaders import Leader
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
 from scrapers.model import Source
 from store.store import Store
 from store.subscriptions import Target
+
+log = logging.getLogger(__name__)
 
 KEYWORD_MIN, KEYWORD_MAX = 2, 100
 RECENT_COUNT = 5
@@ -145,14 +150,19 @@ async def _reply(update: Update, text: str, **options: object) -> None:
 
 
 def _seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Readout:
-    """Record the chat; a chat that talks to us again receives alerts again."""
+    """Record the chat; a chat (or forum topic) that talks to us again receives alerts
+    again: a message from a topic proves that the topic exists."""
     readout = _readout(context)
-    chat = update.effective_chat
+    chat, message = update.effective_chat, update.effective_message
     if chat is not None:
         store = readout.store.subscriptions
         store.ensure_chat(chat.id, chat.type, chat.title or chat.full_name)
         if store.chat_status(chat.id) == "paused":
             store.resume_chat(chat.id)
+        if message is not None:
+            target = _target(message)
+            if target.thread_id and store.resume_topic(target):
+                log.info("topic %s of chat %s resumed", target.thread_id, chat.id)
     return readout
 
 
@@ -362,9 +372,9 @@ def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(
             ("✓ " if leader.id in followed else "") + leader.name,
-            callback_data=f"toggle:leader:{leader.id}",
+            callback_data=toggle_data(leader.id),
         )
-        for leader in readout.leaders()
+        for leader in keyboard_leaders(readout.leaders(), followed)
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
@@ -379,33 +389,56 @@ async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         f"• {html.escape(leader.name)} — <code>{html.escape(leader.id)}</code>"
         for leader in readout.leaders()
     ]
+    if len(readout.leaders()) > KEYBOARD_BUTTONS:
+        lines.append(
+            f"\nButtons for {KEYBOARD_BUTTONS} of them, those this chat follows first; "
+            "/subscribe <i>id</i> follows any other."
+        )
     await _reply(update, "\n".join(lines), reply_markup=_leader_keyboard(readout, _target(message)))
 
 
 async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Follow or unfollow the pressed leader, show it on the keyboard, then say so.
+
+    The keyboard is refreshed before the press is answered, and each step survives the
+    other's refusal: whatever Telegram says, the keyboard shows what the store holds.
+    """
     query = update.callback_query
     readout = _seen(update, context)
     if query is None or not isinstance(query.message, Message) or query.data is None:
         return
     if not await _may_change(update, context):
-        await query.answer("Only this group's administrators can change its subscriptions.")
-        return
-    _, kind, leader_id = query.data.split(":", 2)
-    known = {leader.id: leader.name for leader in readout.leaders()}
-    if kind != "leader" or leader_id not in known:
-        await query.answer("That leader is no longer watched.")
+        await _answer(query, "Only this group's administrators can change its subscriptions.")
         return
     target = _target(query.message)
-    store = readout.store.subscriptions
-    user_id = update.effective_user.id if update.effective_user else None
-    if store.remove(target, "leader", leader_id):
-        note = f"Unsubscribed from {known[leader_id]}"
+    leader = pressed_leader(query.data, readout.leaders())
+    if leader is None:
+        note = "That button is out of date: that leader is no longer watched."
     else:
-        store.add(target, "leader", leader_id, user_id)
-        readout.on_subscribed()
-        note = f"Subscribed to {known[leader_id]}"
-    await query.answer(note)
-    await query.edit_message_reply_markup(_leader_keyboard(readout, target))
+        store = readout.store.subscriptions
+        user_id = update.effective_user.id if update.effective_user else None
+        if store.remove(target, "leader", leader.id):
+            note = f"Unsubscribed from {leader.name}"
+        else:
+            store.add(target, "leader", leader.id, user_id)
+            readout.on_subscribed()
+            note = f"Subscribed to {leader.name}"
+    try:
+        await query.edit_message_reply_markup(_leader_keyboard(readout, target))
+    except BadRequest as error:
+        if "not modified" not in error.message.lower():  # already showing the truth
+            log.warning("could not refresh the /leaders keyboard: %s", error.message)
+    except TelegramError as error:
+        log.warning("could not refresh the /leaders keyboard: %s", error.message)
+    await _answer(query, note)
+
+
+async def _answer(query: CallbackQuery, text: str) -> None:
+    """Answer a press (it stops the button's spinner); a refused answer changes nothing."""
+    try:
+        await query.answer(answer_text(text))
+    except TelegramError as error:
+        log.warning("could not answer a button press: %s", error.message)
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

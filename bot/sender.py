@@ -2,9 +2,10 @@
 
 Each delivery ends in exactly one of: sent (message id kept), retried later (flood
 control, 5xx, network), moved (the group became a supergroup), its chat paused (the bot
-was blocked or kicked), resent as plain text (Telegram rejected the HTML), or failed for
-good with the reason recorded (anything else Telegram calls a bad request). Nothing is
-retried in a tight loop: retries are scheduled in the store, so they survive restarts.
+was blocked or kicked), its forum topic paused (Telegram says the topic no longer exists),
+resent as plain text (Telegram rejected the HTML), or failed for good with the reason
+recorded (anything else Telegram calls a bad request). Nothing is retried in a tight loop:
+retries are scheduled in the store, so they survive restarts.
 
 Delivery is at least once. A crash after Telegram accepted a message but before the store
 recorded it resends that one message on restart; since each chat's deliveries are sent one
@@ -15,10 +16,11 @@ the same way and is retried.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -35,8 +37,10 @@ from telegram.error import (
 )
 
 from bot.alerts import Highlighter, render_alert, render_plain
+from scrapers.text import shorten
 from store.outbox import Delivery
 from store.store import Store, StoredItem
+from store.subscriptions import Target
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ RETRY_CAP_SECONDS = 900.0
 IDLE_CHECK_SECONDS = 30.0
 BATCH = 500
 MAX_ROUNDS = 50
+NOTICE_CHARACTERS = 3500  # under Telegram's 4,096 however many topics a notice names
 
 
 DeliveryHook = Callable[[str, float | None, StoredItem | None], None]
@@ -80,9 +85,11 @@ class Sender:
         link_previews: bool = False,
         concurrency: int = 16,
         on_attempt: DeliveryHook | None = None,
+        admins: Iterable[int] = (),
         online: asyncio.Event | None = None,
     ) -> None:
         self.store = store
+        self.admins = tuple(admins)
         # Set while Telegram answers (bot.link): while it is clear, alerts wait in the
         # outbox instead of spending their retries on a dead line; wake() when it is set.
         self.online = online
@@ -143,6 +150,7 @@ class Sender:
                 by_chat[delivery.chat_id].append(delivery)
             await asyncio.gather(*(self._send_chat(batch) for batch in by_chat.values()))
             total += len(due)
+        await self._announce_paused_topics()
         return total
 
     async def _send_chat(self, deliveries: list[Delivery]) -> None:
@@ -153,6 +161,9 @@ class Sender:
                 if self.store.subscriptions.chat_status(delivery.chat_id) == "paused":
                     self.store.outbox.skip_chat(delivery.chat_id, "chat paused")
                     return
+                if delivery.thread_id and self.store.subscriptions.topic_paused(delivery.target):
+                    self.store.outbox.skip_topic(delivery.target, "topic paused")
+                    continue
                 await self._pace(delivery.chat_id)
                 await self._deliver(delivery)
 
@@ -229,6 +240,9 @@ class Sender:
         if delivery.edit_pending and "not modified" in reason:
             outbox.edited(delivery.id)
             return "edited"
+        if delivery.thread_id and not delivery.edit_pending and "thread not found" in reason:
+            self._pause_topic(delivery.target, error.message)
+            return "skipped"
         if "can't parse entities" in reason or "can't find end" in reason:
             log.warning("alert for item %s rejected as HTML; sending plain", delivery.item_id)
             try:
@@ -249,6 +263,77 @@ class Sender:
         log.info("chat %s paused: %s", chat_id, reason)
         self.store.subscriptions.pause_chat(chat_id, reason)
         self.store.outbox.skip_chat(chat_id, f"chat paused: {reason}")
+
+    def _pause_topic(self, target: Target, reason: str) -> None:
+        """The topic is gone: every alert to it would fail the same way, so stop sending
+        to it (not to the rest of its chat) and drop what it is owed."""
+        if self.store.subscriptions.pause_topic(target, reason):
+            log.warning("topic %s of chat %s paused: %s", target.thread_id, target.chat_id, reason)
+        self.store.outbox.skip_topic(target, f"topic paused: {reason}")
+
+    async def _announce_paused_topics(self) -> None:
+        """Tell each chat once that topics of it stopped receiving alerts (one message for
+        all of its topics paused since, in General, or to the bot's admins when the chat
+        refuses it); when Telegram cannot take it now, the next round says it."""
+        by_chat: dict[int, list[tuple[Target, str]]] = defaultdict(list)
+        for target, reason in self.store.subscriptions.unannounced_topics():
+            by_chat[target.chat_id].append((target, reason))
+        for chat_id, topics in by_chat.items():
+            try:
+                await self._tell_topics_paused(chat_id, topics)
+            except TelegramError as error:  # flood control, 5xx, network: say it later
+                log.info("could not announce paused topics yet: %s", error.message)
+                return
+            except Exception:  # a bug must not stop the sender: logged, tried next round
+                log.exception("announcing the paused topics of chat %s failed", chat_id)
+                return
+            for target, _ in topics:
+                self.store.subscriptions.topic_announced(target)
+
+    def _topics_paused(self, topics: list[tuple[Target, str]], where: str) -> str:
+        names = self.leader_names()
+        kept = []
+        for target, _ in topics:
+            followed = ", ".join(
+                names.get(s.target, s.target) if s.kind == "leader" else s.target
+                for s in self.store.subscriptions.of(target)
+            )
+            kept.append(f"topic {target.thread_id}: {followed or 'nothing'}")
+        ids = ", ".join(str(target.thread_id) for target, _ in topics)
+        if len(topics) == 1:
+            noun, kept_as = "topic", "What it follows is kept"
+            resumes = "resumes as soon as anyone uses a Readout command in that topic"
+        else:
+            noun, kept_as = "topics", "What they follow is kept"
+            resumes = "each resumes as soon as anyone uses a Readout command in it"
+        return shorten(
+            f"Alerts to {noun} {ids} of {where} are paused: Telegram says “{topics[0][1]}”. "
+            f"{kept_as} ({'; '.join(kept)}) and {resumes}; to follow it elsewhere, "
+            "/subscribe in another topic.",
+            NOTICE_CHARACTERS,
+        )
+
+    async def _tell_topics_paused(self, chat_id: int, topics: list[tuple[Target, str]]) -> None:
+        try:
+            await self._pace(chat_id)
+            notice = self._topics_paused(topics, "this chat")
+            await self.bot.send_message(chat_id, html.escape(notice), parse_mode=ParseMode.HTML)
+            return
+        except (BadRequest, Forbidden) as error:  # the chat cannot be told; its admins can
+            refusal = error.message
+        title = self.store.subscriptions.chat_title(chat_id) or "a chat"
+        to_admins = (
+            self._topics_paused(topics, f"“{title}” ({chat_id})")
+            + f" The chat could not be told: {refusal}."
+        )
+        log.warning("%s", to_admins)
+        for admin in self.admins:
+            try:
+                await self.bot.send_message(
+                    admin, html.escape(to_admins), parse_mode=ParseMode.HTML
+                )
+            except (BadRequest, Forbidden) as error:
+                log.warning("could not tell admin %s: %s", admin, error.message)
 
     async def _transmit(self, delivery: Delivery, text: str, mode: ParseMode | None) -> str:
         thread = delivery.thread_id or None

@@ -269,6 +269,7 @@ class Service:
             highlight=lambda text: [(m.start, m.end) for m in registry.matcher().matches(text)],
             link_previews=telegram.link_previews,
             on_attempt=self.metrics.delivered,
+            admins=telegram.admins,
             online=link.up,
         )
         link.on_up.append(self.sender.wake)

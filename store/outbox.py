@@ -125,6 +125,16 @@ class Outbox:
                 [reason, chat_id],
             )
 
+    def skip_topic(self, target: Target, reason: str) -> int:
+        """One forum topic no longer receives alerts: what is owed to it is dropped, noted."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE deliveries SET status = 'skipped', last_error = ? "
+                "WHERE chat_id = ? AND thread_id = ? AND status = 'pending'",
+                [reason, target.chat_id, target.thread_id],
+            )
+            return cursor.rowcount
+
     def counts(self) -> dict[str, int]:
         rows = self.db.execute("SELECT status, count(*) FROM deliveries GROUP BY status")
         return {str(status): int(n) for status, n in rows.fetchall()}

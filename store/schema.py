@@ -217,6 +217,21 @@ def _v6_what_sources_gave(db: sqlite_utils.Database) -> None:
     state.add_column("moved_from", str)
 
 
+def _v7_paused_topics(db: sqlite_utils.Database) -> None:
+    """Forum topics whose alerts are paused because Telegram says the topic is gone.
+
+    A row pauses one topic of a chat, not the chat: the topic's subscriptions are kept, the
+    rest of the chat keeps receiving alerts, and the row goes when the topic is heard from
+    again. ``announced_at`` is when the chat (or the admins) were told, so they are told once.
+    """
+    db.table("paused_topics").create(
+        {"chat_id": int, "thread_id": int, "reason": str, "paused_at": str, "announced_at": str},
+        pk=("chat_id", "thread_id"),
+        foreign_keys=[("chat_id", "chats", "chat_id")],
+        not_null={"reason", "paused_at"},
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -224,6 +239,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v4_administration,
     _v5_heartbeat,
     _v6_what_sources_gave,
+    _v7_paused_topics,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

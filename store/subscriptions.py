@@ -2,7 +2,8 @@
 
 A subscription belongs to a chat and, in forum supergroups, to one topic (``thread_id``;
 0 is the chat itself). A paused chat (it blocked the bot, or kicked it) keeps its
-subscriptions but receives nothing until it is resumed.
+subscriptions but receives nothing until it is resumed. A paused topic (Telegram says it
+no longer exists) is the same for one topic: the rest of its chat is unaffected.
 """
 
 from __future__ import annotations
@@ -92,10 +93,12 @@ class Subscriptions:
         return [Subscription(*row) for row in rows.fetchall()]
 
     def active(self) -> list[Subscription]:
-        """Every subscription of every chat that currently receives alerts."""
+        """Every subscription of every chat and topic that currently receives alerts."""
         rows = self.db.execute(
             "SELECT s.chat_id, s.thread_id, s.kind, s.target FROM subscriptions s "
-            "JOIN chats c ON c.chat_id = s.chat_id WHERE c.status = 'active'"
+            "JOIN chats c ON c.chat_id = s.chat_id "
+            "LEFT JOIN paused_topics p ON p.chat_id = s.chat_id AND p.thread_id = s.thread_id "
+            "WHERE c.status = 'active' AND p.chat_id IS NULL"
         )
         return [Subscription(*row) for row in rows.fetchall()]
 
@@ -117,6 +120,52 @@ class Subscriptions:
                 [chat_id],
             )
 
+    def pause_topic(self, target: Target, reason: str) -> bool:
+        """Stop alerting one forum topic; False when it was already paused."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT OR IGNORE INTO paused_topics (chat_id, thread_id, reason, paused_at) "
+                "VALUES (?, ?, ?, ?)",
+                [target.chat_id, target.thread_id, reason, _now()],
+            )
+            return cursor.rowcount > 0
+
+    def unannounced_topics(self) -> list[tuple[Target, str]]:
+        """Paused topics nobody has been told about yet (a crash in between included)."""
+        rows = self.db.execute(
+            "SELECT chat_id, thread_id, reason FROM paused_topics "
+            "WHERE announced_at IS NULL ORDER BY paused_at"
+        )
+        return [(Target(int(c), int(t)), str(r)) for c, t, r in rows.fetchall()]
+
+    def chat_title(self, chat_id: int) -> str | None:
+        row = self.db.execute("SELECT title FROM chats WHERE chat_id = ?", [chat_id]).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def topic_announced(self, target: Target) -> None:
+        """The chat or the admins were told that this topic's alerts are paused."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE paused_topics SET announced_at = ? WHERE chat_id = ? AND thread_id = ?",
+                [_now(), target.chat_id, target.thread_id],
+            )
+
+    def resume_topic(self, target: Target) -> bool:
+        """The topic was heard from, so it exists: alert it again. False if it was not paused."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "DELETE FROM paused_topics WHERE chat_id = ? AND thread_id = ?",
+                [target.chat_id, target.thread_id],
+            )
+            return cursor.rowcount > 0
+
+    def topic_paused(self, target: Target) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM paused_topics WHERE chat_id = ? AND thread_id = ?",
+            [target.chat_id, target.thread_id],
+        ).fetchone()
+        return row is not None
+
     def move_chat(self, old: int, new: int) -> None:
         """A group became a supergroup with a new id: everything it had follows it."""
         with self.db.atomic():
@@ -137,4 +186,8 @@ class Subscriptions:
             self.db.execute(
                 "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ?", [new, old]
             )
+            self.db.execute(
+                "UPDATE OR IGNORE paused_topics SET chat_id = ? WHERE chat_id = ?", [new, old]
+            )
+            self.db.execute("DELETE FROM paused_topics WHERE chat_id = ?", [old])
             self.db.execute("DELETE FROM chats WHERE chat_id = ?", [old])

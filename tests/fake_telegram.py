@@ -5,9 +5,18 @@ long polling and offsets, the status-code-to-exception mapping (429 → RetryAft
 Forbidden, ``migrate_to_chat_id`` → ChatMigrated) and a clean shutdown. Point PTB at it with
 ``ApplicationBuilder().token(fake.token).base_url(fake.bot_url)``.
 
-It validates what Telegram validates and a unit test would otherwise miss: HTML that Telegram
-cannot parse, and text over 4096 UTF-16 code units after parsing. Everything else is
-permissive: unknown methods answer ``true``, numeric chat ids need no registration.
+It refuses what Telegram refuses, with Telegram's words, because a fake more lenient than
+Telegram lets real bugs pass: HTML that Telegram cannot parse, text over 4096 UTF-16 code
+units after parsing, a keyboard with ``callback_data`` over 64 bytes (BUTTON_DATA_INVALID)
+or over 100 buttons (the whole message refused), a callback answer over 200 characters
+(MESSAGE_TOO_LONG) or to an unknown or already answered query, edits of messages that are
+not there or not the bot's, an edit that changes nothing ("message is not modified"), a
+``message_thread_id`` of a forum topic that does not exist (any more), and a second
+``getUpdates`` poller (409 Conflict). Where Telegram
+is lenient, so is the fake: a bare ``&`` is text, a link Telegram cannot open
+(``javascript:``, ``data:``, a host without a dot) silently stays plain text, as tdlib's
+HTML parser does, and an edit that changes only the formatting is applied. Methods it does
+not model answer ``true``; numeric chat ids need no registration.
 
 Async tests use the ``fake_telegram`` fixture (it runs in the test's event loop); sync tests
 that drive a ``readout run`` subprocess use ``fake_telegram_thread`` (its own loop in a
@@ -41,6 +50,9 @@ TOKEN = "123456:TEST"
 BOT_ID = 123456
 BOT_USERNAME = "readout_test_bot"
 MAX_TEXT = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH, in UTF-16 code units
+MAX_CALLBACK_DATA = 64  # InlineKeyboardButton.callback_data: 1-64 bytes (UTF-8)
+MAX_CALLBACK_ANSWER = 200  # answerCallbackQuery.text: 0-200 characters
+MAX_INLINE_BUTTONS = 100  # more in one keyboard: "reply markup is too long"
 
 # Parameters that are strings in the Bot API: PTB sends strings raw (not JSON-encoded), so
 # "123" or "true" here must not be decoded into a number or a bool.
@@ -63,6 +75,16 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"
 )
+CONFLICT = (
+    "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
+    "is running"
+)
+WEBHOOK_CONFLICT = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to "
+    "delete the webhook first"
+)
+QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
+THREAD_NOT_FOUND = "Bad Request: message thread not found"
 BLOCKED = {
     "private": "Forbidden: bot was blocked by the user",
     "group": "Forbidden: bot was kicked from the group chat",
@@ -112,9 +134,10 @@ def bad_request(reason: str) -> ApiError:
 
 # --------------------------------------------------------------------------- HTML parsing
 # Modelled on tdlib's parse_html (td/telegram/MessageEntity.cpp), which is what the Bot API
-# runs: same tags, same error texts. One deliberate difference, on by default (strict=True):
-# tdlib passes a bare "&" (or "&nbsp;", or "&amp" without ";") through as text, the fake
-# rejects it, because in Readout it can only mean a dynamic string that escaped escaping.
+# runs: same tags, same error texts, and the same leniency: a bare "&" (or "&nbsp;") is text,
+# "&amp" without ";" is decoded, and a link whose address Telegram cannot open is dropped
+# (its text stays). ``strict=True`` is an opt-in audit that refuses a bare "&": a test can
+# use it to prove that every dynamic string was escaped, which Telegram cannot tell.
 
 # Telegram's HTML tags and the MessageEntity type each becomes.
 # fmt: off
@@ -126,6 +149,21 @@ _TAG_TYPES = {
     "tg-time": "date_time",
 }
 # fmt: on
+# tdlib's sort_entities orders entities on one span by these (MessageEntity.cpp), so
+# "<b><i>x</i></b>" and "<i><b>x</b></i>" are the same message.
+_PRIORITY = {
+    "blockquote": 0,
+    "expandable_blockquote": 0,
+    "pre": 11,
+    "code": 20,
+    "text_link": 49,
+    "bold": 90,
+    "italic": 91,
+    "underline": 92,
+    "strikethrough": 93,
+    "spoiler": 94,
+    "custom_emoji": 99,
+}
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY = re.compile(r"&(?:([a-zA-Z]+)|#([0-9]+)|#x([0-9a-fA-F]+))(;?)")
 _VALUE = r"""(?:"[^"]*"|'[^']*'|[\w.-]*)"""  # quoted, or a name token
@@ -137,6 +175,56 @@ _END_TAG = re.compile(r"</([^\s>]*)\s*>")
 def utf16_len(text: str) -> int:
     """Telegram counts lengths and entity offsets in UTF-16 code units (emoji count 2)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+_PORT = re.compile(r"[0-9]{1,10}")
+_HOST = re.compile(r"[\w.~-]+|\[[0-9A-Fa-f:.]+\]")  # a name (any script), or [IPv6]
+_TG_HOST = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def check_link(url: str) -> str | None:
+    """What tdlib's LinkManager::check_link makes of an ``<a href>``: the address Telegram
+    links to, or None when it cannot open it (the tag then stays plain text, no error).
+
+    http and https to a host with a dot (or an IPv6 address), tg:// and ton://; an address
+    without a scheme is taken as http. javascript:, data:, ftp://, a bare word or a bad
+    port are not links.
+    """
+    link = url.strip()
+    lower = link.lower()
+    for scheme in ("tg:", "ton:"):
+        if lower.startswith(scheme):
+            rest = link[len(scheme) :].removeprefix("//")
+            host, tail = _authority(rest)
+            if not _TG_HOST.fullmatch(host):
+                return None
+            return f"{scheme}//{host.lower()}{tail.removeprefix('/')}"
+    scheme = "http"
+    if (m := _SCHEME.match(link)) is not None:
+        scheme = m[1].lower()
+        if scheme not in ("http", "https"):
+            return None
+        link = link[m.end() :]
+    authority, tail = _authority(link)
+    userinfo, at, host_port = authority.rpartition("@")
+    host, port = host_port, ""
+    if not host_port.endswith("]") and ":" in host_port:
+        host, port = host_port.rsplit(":", 1)
+        if not _PORT.fullmatch(port) or not 0 < int(port) < 65536:
+            return None
+        port = f":{int(port)}"
+    ipv6 = host.startswith("[")
+    if not _HOST.fullmatch(host) or (not ipv6 and "." not in host.strip(".")):
+        return None
+    path = tail if tail.startswith("/") else "/" + tail
+    return f"{scheme}://{userinfo}{at}{host.lower()}{port}{path}"
+
+
+def _authority(link: str) -> tuple[str, str]:
+    """``link`` split before its path, query or fragment."""
+    end = next((i for i, ch in enumerate(link) if ch in "/?#"), len(link))
+    return link[:end], link[end:]
 
 
 def _entity_at(text: str, i: int, strict: bool) -> tuple[str, int] | None:
@@ -167,7 +255,7 @@ def _unescape(value: str, strict: bool) -> str:
     return "".join(out)
 
 
-def parse_html(text: str, strict: bool = True) -> tuple[str, list[JSON]]:
+def parse_html(text: str, strict: bool = False) -> tuple[str, list[JSON]]:
     """Telegram's HTML parse mode: (plain text, entities), or ApiError 400 "can't parse
     entities: ..." for an unknown tag, an unbalanced or crossed tag, or a bare ``<``."""
     out: list[str] = []
@@ -238,7 +326,7 @@ def parse_html(text: str, strict: bool = True) -> tuple[str, list[JSON]]:
     for entity in entities:
         if entity["type"] == "code":
             entity.pop("language", None)  # only a <pre> keeps its code's language
-    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    entities.sort(key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 50)))
     return "".join(out), entities
 
 
@@ -251,7 +339,10 @@ def _add_entity(
     same_span = (last.get("offset"), last.get("length")) == (offset, length)
     language = attrs.get("class", "").removeprefix("language-") if tag == "code" else ""
     if tag == "a":
-        entity["url"] = attrs.get("href") or inner
+        url = check_link(attrs.get("href") or inner)
+        if url is None:
+            return  # tdlib keeps the text and drops a link it cannot open, without a word
+        entity["url"] = url
     elif tag == "code" and language:
         if same_span and last["type"] == "pre":  # <pre><code class="language-x">: one entity
             last["language"] = language
@@ -275,7 +366,7 @@ def _add_entity(
     entities.append(entity)
 
 
-def parse_text(params: JSON, field: str = "text", strict: bool = True) -> tuple[str, list[JSON]]:
+def parse_text(params: JSON, field: str = "text", strict: bool = False) -> tuple[str, list[JSON]]:
     """Validate a message text the way sendMessage/editMessageText do."""
     raw = params.get(field)
     if not isinstance(raw, str):
@@ -348,9 +439,9 @@ class FakeTelegram:
     The push_*/set_* helpers are plain functions: call them from the loop that serves.
     """
 
-    def __init__(self, token: str = TOKEN, strict_html: bool = True) -> None:
+    def __init__(self, token: str = TOKEN, strict_html: bool = False) -> None:
         self.token = token
-        self.strict_html = strict_html  # False: a bare "&" passes, as on the real Telegram
+        self.strict_html = strict_html  # True: also refuse a bare "&" (Telegram takes it as text)
         self.bot_user: JSON = {
             "id": int(token.split(":")[0]) if token.split(":")[0].isdigit() else BOT_ID,
             "is_bot": True,
@@ -365,13 +456,21 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.sent: list[JSON] = []  # successful sendMessage params + "message_id"
         self.edited: list[JSON] = []  # successful editMessageText params
+        self.edited_markup: list[JSON] = []  # successful editMessageReplyMarkup params
+        self.answers: list[JSON] = []  # successful answerCallbackQuery params
         self.updates: list[JSON] = []  # queued, not yet confirmed by a getUpdates offset
         self.messages: dict[tuple[ChatKey, int], JSON] = {}  # current state of each message
         self.chats: dict[ChatKey, JSON] = {}  # by id and by "@username"
         self.members: dict[tuple[ChatKey, int], JSON] = {}
         self.blocked: dict[ChatKey, str] = {}
         self.migrated: dict[ChatKey, int] = {}
-        self._failures: dict[str, deque[ApiError]] = defaultdict(deque)
+        # Forum topics that exist now, by chat: thread id -> name. A deleted one is gone.
+        self.topics: dict[ChatKey, dict[int, str]] = defaultdict(dict)
+        self.deleted_topics: set[tuple[ChatKey, int]] = set()
+        self.webhook_url = ""
+        self._open_queries: set[str] = set()  # callback queries pushed and not yet answered
+        self._poll_generation = 0  # bumped by each getUpdates: an older one is terminated
+        self._failures: dict[str, deque[tuple[ApiError, JSON | None]]] = defaultdict(deque)
         self._delays: dict[str, deque[float]] = defaultdict(deque)
         self._next_update = 1
         self._next_message: dict[ChatKey, int] = defaultdict(int)
@@ -391,6 +490,12 @@ class FakeTelegram:
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
+            "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "answerCallbackQuery": self._answer_callback_query,
+            "createForumTopic": self._create_forum_topic,
+            "deleteForumTopic": self._delete_forum_topic,
+            "setWebhook": self._set_webhook,
+            "deleteWebhook": self._delete_webhook,
             "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
             "getChatAdministrators": self._get_chat_administrators,
@@ -497,10 +602,13 @@ class FakeTelegram:
         description: str,
         parameters: JSON | None = None,
         times: int = 1,
+        where: JSON | None = None,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with this error instead."""
+        """Answer the next ``times`` calls of ``method`` with this error instead; with
+        ``where``, only calls whose params have those values (None: the param is absent),
+        e.g. ``where={"chat_id": -100, "message_thread_id": None}`` for a forum's General."""
         self._failures[method].extend(
-            ApiError(status, description, parameters) for _ in range(times)
+            (ApiError(status, description, parameters), where) for _ in range(times)
         )
 
     def clear_failures(self) -> None:
@@ -556,6 +664,37 @@ class FakeTelegram:
         """getChatMember's answer; ``fields`` override rights, e.g. can_post_messages=False."""
         self.members[self._chat(chat_id)["id"], user_id] = {"status": status, **fields}
 
+    def create_topic(self, chat_id: ChatKey, name: str = "Topic") -> int:
+        """Open a forum topic (the chat becomes a forum supergroup if it is not one) and
+        return its message_thread_id: as on Telegram, the id of its first service message."""
+        chat = self._forum(chat_id)
+        creator = self._user(None, chat["id"])
+        created = self._new_message(chat, None, creator)
+        thread = int(created["message_id"])
+        created.update(
+            message_thread_id=thread,
+            is_topic_message=True,
+            forum_topic_created={"name": name, "icon_color": 7322096},
+        )
+        self.topics[chat["id"]][thread] = name
+        return thread
+
+    def delete_topic(self, chat_id: ChatKey, thread_id: int) -> None:
+        """Delete a forum topic and its messages: sends to it now answer "message thread
+        not found", edits of its messages "message to edit not found"."""
+        key = self._chat(chat_id)["id"]
+        self.topics[key].pop(thread_id, None)
+        self.deleted_topics.add((key, thread_id))
+        for where in [k for k, m in self.messages.items() if k[0] == key]:
+            if self.messages[where].get("message_thread_id") == thread_id:
+                del self.messages[where]
+
+    def _forum(self, chat_id: ChatKey) -> JSON:
+        chat = self._chat(chat_id, "supergroup", is_forum=True)
+        if not chat.get("is_forum"):
+            chat.update(type="supergroup", is_forum=True)
+        return chat
+
     # ---------------------------------------------------------------- update builders
 
     def push_text(
@@ -571,6 +710,13 @@ class FakeTelegram:
         """Queue a text message (a channel_post for channels). A leading "/word" gets the
         bot_command entity that CommandHandler requires."""
         chat = self._chat(chat_id, chat_type, title, is_forum=thread_id is not None or None)
+        if thread_id is not None and (is_topic_message is None or is_topic_message):
+            # Someone wrote in the topic, so it exists; Telegram delivers nothing from a
+            # deleted one.
+            if (chat["id"], thread_id) in self.deleted_topics:
+                raise AssertionError(f"topic {thread_id} of chat {chat_id} was deleted")
+            self._forum(chat["id"])
+            self.topics[chat["id"]].setdefault(thread_id, f"Topic {thread_id}")
         message = self._new_message(chat, text, self._user(user_id, chat_id))
         if thread_id is not None:
             message["message_thread_id"] = thread_id
@@ -590,12 +736,19 @@ class FakeTelegram:
         user_id: int | None = None,
         message_id: int | None = None,
     ) -> int:
-        """Queue a button press on a bot message (the last one sent to the chat by default)."""
+        """Queue a button press on a bot message (the last one sent to the chat by default).
+        On a message the fake knows, ``data`` must be one of its buttons: Telegram sends only
+        what a button carries."""
         chat = self._chat(chat_id)
         if message_id is None:
             message_id = max([m for c, m in self.messages if c == chat["id"]], default=1)
         message = dict(self.messages.get((chat["id"], message_id)) or {})
+        if message:
+            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+            if data not in [b.get("callback_data") for row in rows for b in row]:
+                raise AssertionError(f"message {message_id} has no button with data {data!r}")
         message = message or {"message_id": message_id, "date": int(time.time()), "chat": chat}
+        self._open_queries.add(str(self._next_callback))
         query = {
             "id": str(self._next_callback),
             "from": self._user(user_id, chat_id),
@@ -732,8 +885,7 @@ class FakeTelegram:
                 raise ApiError(self.outage, "Bad Gateway")
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
-            if self._failures[method]:
-                raise self._failures[method].popleft()
+            self._raise_injected(method, call.params)
             self._check_chat_rules(method, call.params)
             handler = self._methods.get(method, self._true)
             result = await handler(call.params)
@@ -745,6 +897,14 @@ class FakeTelegram:
         if self._delays[method]:
             await self._until(lambda: False, self._delays[method].popleft())
         return web.json_response(body, status=status)
+
+    def _raise_injected(self, method: str, params: JSON) -> None:
+        queued = self._failures[method]
+        for failure in queued:
+            error, where = failure
+            if where is None or all(params.get(k) == v for k, v in where.items()):
+                queued.remove(failure)
+                raise error
 
     def _check_chat_rules(self, method: str, params: JSON) -> None:
         if not method.startswith(SEND_PREFIXES) or params.get("chat_id") is None:
@@ -772,13 +932,33 @@ class FakeTelegram:
 
     async def _get_webhook_info(self, params: JSON) -> JSON:
         return {
-            "url": "",
+            "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self.updates),
         }
 
+    async def _set_webhook(self, params: JSON) -> bool:
+        self.webhook_url = str(params.get("url") or "")
+        return True
+
+    async def _delete_webhook(self, params: JSON) -> bool:
+        self.webhook_url = ""
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
+        return True
+
     async def _get_updates(self, params: JSON) -> list[JSON]:
-        """Confirm updates below ``offset``, then long-poll up to ``timeout`` seconds."""
+        """Confirm updates below ``offset``, then long-poll up to ``timeout`` seconds.
+
+        Telegram serves one poller per token: a getUpdates that arrives while another waits
+        ends the waiting one with 409 Conflict, so two bot instances keep knocking each
+        other off (PTB's own polls never overlap: each starts after the last has answered).
+        """
+        if self.webhook_url:
+            raise ApiError(409, WEBHOOK_CONFLICT)
+        self._poll_generation += 1
+        mine = self._poll_generation
+        self._notify()
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         allowed = params.get("allowed_updates") or None
@@ -789,49 +969,107 @@ class FakeTelegram:
             kinds = (u for u in self.updates if allowed is None or _kind(u) in allowed)
             return list(kinds)[:limit]
 
-        await self._until(lambda: bool(ready()), float(params.get("timeout") or 0))
+        def superseded() -> bool:
+            return self._poll_generation != mine
+
+        timeout = float(params.get("timeout") or 0)
+        await self._until(lambda: bool(ready()) or superseded(), timeout)
+        if superseded():
+            raise ApiError(409, CONFLICT)
         return ready()
 
     async def _send_message(self, params: JSON) -> JSON:
         chat = self._target(params)
         text, entities = parse_text(params, strict=self.strict_html)
+        markup = _inline_markup(params)
+        thread = params.get("message_thread_id")
+        if thread is not None and int(thread) not in self.topics.get(chat["id"], {}):
+            raise ApiError(400, THREAD_NOT_FOUND)
         message = self._new_message(chat, text, self.bot_user)
-        if params.get("message_thread_id") is not None:
-            message["message_thread_id"] = params["message_thread_id"]
+        if thread is not None:
+            message["message_thread_id"] = int(thread)
             message["is_topic_message"] = True
         if entities:
             message["entities"] = entities
-        if (
-            isinstance(params.get("reply_markup"), dict)
-            and "inline_keyboard" in params["reply_markup"]
-        ):
-            message["reply_markup"] = params["reply_markup"]
+        if markup is not None:
+            message["reply_markup"] = markup
         self.sent.append({**params, "message_id": message["message_id"]})
         return message
 
     async def _edit_message_text(self, params: JSON) -> JSON | bool:
+        """Text, entities and keyboard are replaced together: an edit without reply_markup
+        removes the keyboard, and one that changes only the formatting is an edit."""
         if params.get("inline_message_id"):
             parse_text(params, strict=self.strict_html)
+            _inline_markup(params)
             self.edited.append(dict(params))
             return True
+        message = self._editable(params)
+        text, entities = parse_text(params, strict=self.strict_html)
+        markup = _inline_markup(params)
+        before = (message.get("text"), _canonical(message.get("entities")))
+        if (text, _canonical(entities)) == before and markup == message.get("reply_markup"):
+            raise ApiError(400, NOT_MODIFIED)
+        message.update(text=text, entities=entities, edit_date=int(time.time()))
+        _set_markup(message, markup)
+        if not entities:
+            del message["entities"]
+        self.edited.append(dict(params))
+        return message
+
+    async def _edit_message_reply_markup(self, params: JSON) -> JSON | bool:
+        """Only the keyboard changes; none given removes it."""
+        if params.get("inline_message_id"):
+            _inline_markup(params)
+            self.edited_markup.append(dict(params))
+            return True
+        message = self._editable(params)
+        markup = _inline_markup(params)
+        if markup == message.get("reply_markup"):
+            raise ApiError(400, NOT_MODIFIED)
+        _set_markup(message, markup)
+        message["edit_date"] = int(time.time())
+        self.edited_markup.append(dict(params))
+        return message
+
+    def _editable(self, params: JSON) -> JSON:
+        """The bot's own message that an edit addresses, as Telegram finds it."""
         chat = self._target(params)
         message = self.messages.get((chat["id"], int(params.get("message_id") or 0)))
         if message is None:
             raise bad_request("message to edit not found")
         if message.get("from", {}).get("id", self.bot_user["id"]) != self.bot_user["id"]:
             raise bad_request("message can't be edited")
-        text, entities = parse_text(params, strict=self.strict_html)
-        markup = params.get("reply_markup")
-        current = (message.get("text"), message.get("entities", []), message.get("reply_markup"))
-        if (text, entities, markup) == current:
-            raise ApiError(400, NOT_MODIFIED)
-        message.update(text=text, entities=entities, edit_date=int(time.time()))
-        if markup is not None:
-            message["reply_markup"] = markup
-        if not entities:
-            del message["entities"]
-        self.edited.append(dict(params))
         return message
+
+    async def _answer_callback_query(self, params: JSON) -> bool:
+        """Once per query, with at most 200 characters of text (Bot API reference)."""
+        query_id = str(params.get("callback_query_id") or "")
+        if query_id not in self._open_queries:
+            raise ApiError(400, QUERY_INVALID)
+        if len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
+            raise bad_request("MESSAGE_TOO_LONG")
+        self._open_queries.discard(query_id)
+        self.answers.append(dict(params))
+        return True
+
+    async def _create_forum_topic(self, params: JSON) -> JSON:
+        chat = self._target(params)
+        if not chat.get("is_forum"):
+            raise bad_request("the chat is not a forum")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise bad_request("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_TOO_LONG")
+        thread = self.create_topic(chat["id"], name)
+        return {"message_thread_id": thread, "name": name, "icon_color": 7322096}
+
+    async def _delete_forum_topic(self, params: JSON) -> bool:
+        chat = self._target(params)
+        thread = int(params.get("message_thread_id") or 0)
+        if thread not in self.topics.get(chat["id"], {}):
+            raise ApiError(400, THREAD_NOT_FOUND)
+        self.delete_topic(chat["id"], thread)
+        return True
 
     async def _get_chat(self, params: JSON) -> JSON:
         return {
@@ -928,6 +1166,58 @@ class FakeTelegram:
             "kicked": {"until_date": 0},
         }.get(member["status"], {})
         return {"user": user, **defaults, **member}
+
+
+def _inline_markup(params: JSON) -> JSON | None:
+    """The inline keyboard a method carries, validated as Telegram does: one bad button
+    refuses the whole message. Reply keyboards are accepted but not kept (a Message only
+    ever shows an inline one)."""
+    markup = params.get("reply_markup")
+    if markup is None or markup == "":
+        return None
+    if isinstance(markup, str):
+        try:
+            markup = json.loads(markup)
+        except ValueError:
+            raise bad_request("can't parse reply keyboard markup JSON object") from None
+    if not isinstance(markup, dict):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" not in markup:
+        return None
+    rows = markup["inline_keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise bad_request(
+            'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+        )
+    if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
+        raise bad_request("reply markup is too long")
+    for button in (b for row in rows for b in row):
+        if not isinstance(button, dict) or not isinstance(button.get("text"), str):
+            raise bad_request('can\'t find field "text"')
+        if "callback_data" in button:
+            data = button["callback_data"]
+            size = len(data.encode()) if isinstance(data, str) else 0
+            if not 1 <= size <= MAX_CALLBACK_DATA:
+                raise bad_request("BUTTON_DATA_INVALID")
+        elif len(button) == 1:
+            raise bad_request("text buttons are unallowed in the inline keyboard")
+    return markup
+
+
+def _set_markup(message: JSON, markup: JSON | None) -> None:
+    if markup is None:
+        message.pop("reply_markup", None)
+    else:
+        message["reply_markup"] = markup
+
+
+def _canonical(entities: list[JSON] | None) -> list[JSON]:
+    """Entities in tdlib's order, so that the same formatting compares equal."""
+    order = sorted(
+        entities or [],
+        key=lambda e: (e["offset"], -e["length"], _PRIORITY.get(e["type"], 50), str(e)),
+    )
+    return [dict(e) for e in order]
 
 
 def _kind(update: JSON) -> str:

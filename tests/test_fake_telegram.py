@@ -26,11 +26,14 @@ from telegram import (
     ChatMemberMember,
     ChatMemberOwner,
     ChatMemberRestricted,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     Update,
 )
 from telegram.error import (
     BadRequest,
     ChatMigrated,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -199,7 +202,10 @@ async def test_update_builders_parse_in_ptb(fake_telegram: FakeTelegram) -> None
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, on_migrate))
     app.add_handler(CommandHandler("topic", on_topic))
     async with polling(app):
-        message = await app.bot.send_message(7, "Pick one")
+        button = InlineKeyboardButton("Putin", callback_data="sub:putin")
+        message = await app.bot.send_message(
+            7, "Pick one", reply_markup=InlineKeyboardMarkup([[button]])
+        )
         fake_telegram.push_callback("sub:putin", chat_id=7)
         await fake_telegram.wait_edited(1)
         fake_telegram.push_my_chat_member(7, new_status="kicked")
@@ -226,20 +232,21 @@ async def test_update_builders_parse_in_ptb(fake_telegram: FakeTelegram) -> None
 async def test_form_fields_keep_their_types(fake_telegram: FakeTelegram, bot: Bot) -> None:
     from telegram import LinkPreviewOptions
 
+    topic = fake_telegram.create_topic(-1000000000042, "News")
     message = await bot.send_message(
-        42,
+        -1000000000042,
         "123",
         disable_notification=True,
-        message_thread_id=77,
+        message_thread_id=topic,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
     params = fake_telegram.sent[0]
     assert params["text"] == "123"  # a string, though it decodes as JSON
-    assert params["chat_id"] == 42
+    assert params["chat_id"] == -1000000000042
     assert params["disable_notification"] is True
-    assert params["message_thread_id"] == 77
+    assert params["message_thread_id"] == topic
     assert params["link_preview_options"] == {"is_disabled": True}
-    assert message.text == "123" and message.message_thread_id == 77
+    assert message.text == "123" and message.message_thread_id == topic
     assert fake_telegram.calls_of("getMe") == [{}]
 
 
@@ -302,8 +309,8 @@ async def test_valid_html(
         assert message.entities[0].language == "python"
     if entity in ("bold", "text_link", "pre", "spoiler"):
         # PTB rebuilds HTML from our UTF-16 offsets; it must parse back to the same message.
-        # (Leniently: PTB's text_html puts a link's URL into href= unescaped, "&" and all.)
-        fake_telegram.strict_html = False
+        # (PTB's text_html puts a link's URL into href= unescaped, "&" and all: Telegram
+        # takes a bare "&" as text.)
         again = await bot.send_message(42, message.text_html, parse_mode="HTML")
         assert (again.text, again.entities) == (message.text, message.entities)
 
@@ -319,10 +326,6 @@ async def test_valid_html(
         ("<span>x</span>", 'Tag "span" must have class "tg-spoiler" at byte offset 0'),
         ("<a href='x'", "Unclosed start tag"),
         ('<tg-emoji emoji-id="x">y</tg-emoji>', "Invalid custom emoji identifier specified"),
-        # Stricter than Telegram (strict_html=True): unescaped "&" in text or attributes.
-        ("Tom & Jerry", 'Character "&" must be escaped as "&amp;" at byte offset 4'),
-        ("&nbsp;", 'Character "&" must be escaped'),
-        ('<a href="/?a=1&b=2">x</a>', 'Character "&" in tag "a" must be escaped'),
     ],
 )
 async def test_bad_html_is_bad_request(
@@ -335,9 +338,54 @@ async def test_bad_html_is_bad_request(
 
 
 async def test_lenient_ampersands_like_telegram(fake_telegram: FakeTelegram, bot: Bot) -> None:
-    fake_telegram.strict_html = False
     message = await bot.send_message(42, "Tom & Jerry &nbsp; &amp &lt;", parse_mode="HTML")
     assert message.text == "Tom & Jerry &nbsp; & <"
+    linked = await bot.send_message(42, '<a href="https://e.org/?a=1&b=2">x</a>', parse_mode="HTML")
+    assert linked.entities[0].url == "https://e.org/?a=1&b=2"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Tom & Jerry", 'Character "&" must be escaped as "&amp;" at byte offset 4'),
+        ("&nbsp;", 'Character "&" must be escaped'),
+        ('<a href="/?a=1&b=2">x</a>', 'Character "&" in tag "a" must be escaped'),
+    ],
+)
+async def test_strict_html_is_an_opt_in_audit_of_escaping(
+    fake_telegram: FakeTelegram, bot: Bot, text: str, reason: str
+) -> None:
+    await bot.send_message(42, text, parse_mode="HTML")  # Telegram takes it as text
+    fake_telegram.strict_html = True
+    with pytest.raises(BadRequest, match="(?i)" + re.escape(f"Can't parse entities: {reason}")):
+        await bot.send_message(42, text, parse_mode="HTML")
+    assert len(fake_telegram.sent) == 1
+
+
+@pytest.mark.parametrize(
+    ("href", "url"),
+    [
+        ("https://e.org", "https://e.org/"),
+        ("HTTP://E.org:8080?q=1", "http://e.org:8080/?q=1"),
+        ("e.org/news", "http://e.org/news"),  # no scheme: http
+        ("tg://resolve?domain=readout", "tg://resolve?domain=readout"),
+        ("javascript:alert(1)", None),
+        ("JavaScript:void(0)", None),
+        ("data:text/html,hi", None),
+        ("ftp://e.org/file", None),
+        ("http://localhost/x", None),  # a host without a dot
+        ("http://e.org:99999/", None),
+        ("", None),  # an empty href links the text, which is not an address here
+    ],
+)
+async def test_links_telegram_cannot_open_stay_plain_text(
+    bot: Bot, href: str, url: str | None
+) -> None:
+    message = await bot.send_message(
+        42, f'see <a href="{html.escape(href)}">the text</a>', parse_mode="HTML"
+    )
+    assert message.text == "see the text"  # never refused: tdlib drops the link silently
+    assert [e.url for e in message.entities] == ([url] if url else [])
 
 
 async def test_length_is_counted_after_parsing_in_utf16(
@@ -412,6 +460,20 @@ async def test_status_codes_pick_exceptions(fake_telegram: FakeTelegram, bot: Bo
     assert migrated.value.new_chat_id == -100123
     await bot.send_message(42, "x")
     assert len(fake_telegram.sent) == 1
+
+
+async def test_injected_failures_can_target_a_chat(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    fake_telegram.fail_next("sendMessage", 502, "Bad Gateway", where={"chat_id": 43})
+    fake_telegram.fail_next(
+        "sendMessage", 403, "Forbidden: x", where={"chat_id": 44, "message_thread_id": None}
+    )
+    await bot.send_message(42, "not this one")
+    with pytest.raises(NetworkError):
+        await bot.send_message(43, "this one")
+    await bot.send_message(43, "only once")
+    with pytest.raises(Forbidden):
+        await bot.send_message(44, "General")
+    assert [s["chat_id"] for s in fake_telegram.sent] == [42, 43]
 
 
 async def test_per_chat_rules(fake_telegram: FakeTelegram, bot: Bot) -> None:
@@ -549,3 +611,180 @@ def test_thread_mode_from_sync_code(fake_telegram_thread: FakeTelegram) -> None:
     assert fake.wait_call_threadsafe("getUpdates")[0] == {"timeout": 5}
     with pytest.raises(RuntimeError, match="threadsafe"):
         fake.push_text("not from this thread")
+
+
+# ------------------------------------------------------------------- Telegram's limits
+
+
+def keyboard(*data: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(d[:20], callback_data=d)] for d in data])
+
+
+async def test_callback_data_is_one_to_64_bytes(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    fits = "я" * 32  # 64 bytes in UTF-8, though 32 characters
+    message = await bot.send_message(42, "ok", reply_markup=keyboard("x" * 64, fits))
+    assert message.reply_markup == keyboard("x" * 64, fits)
+    for data in ("x" * 65, "я" * 32 + "x", ""):
+        with pytest.raises(BadRequest, match=r"^Button_data_invalid$"):
+            await bot.send_message(42, "refused whole", reply_markup=keyboard("ok", data))
+        with pytest.raises(BadRequest, match=r"^Button_data_invalid$"):
+            await bot.edit_message_text(
+                "new text", 42, message.message_id, reply_markup=keyboard(data)
+            )
+        with pytest.raises(BadRequest, match=r"^Button_data_invalid$"):
+            await bot.edit_message_reply_markup(42, message.message_id, reply_markup=keyboard(data))
+    assert len(fake_telegram.sent) == 1
+    assert fake_telegram.edited == fake_telegram.edited_markup == []
+    assert fake_telegram.messages[42, message.message_id]["text"] == "ok"
+
+
+async def test_a_keyboard_has_at_most_100_buttons(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    hundred = [str(n) for n in range(100)]
+    message = await bot.send_message(42, "ok", reply_markup=keyboard(*hundred))
+    with pytest.raises(BadRequest, match="Reply markup is too long"):
+        await bot.send_message(42, "no", reply_markup=keyboard(*hundred, "one more"))
+    with pytest.raises(BadRequest, match="Reply markup is too long"):
+        await bot.edit_message_reply_markup(
+            42, message.message_id, reply_markup=keyboard(*hundred, "one more")
+        )
+    assert len(fake_telegram.sent) == 1
+
+
+async def test_inline_button_needs_an_action(fake_telegram: FakeTelegram) -> None:
+    markup = {"inline_keyboard": [[{"text": "just text"}]]}
+    async with httpx.AsyncClient() as client:
+        r = await client.post(
+            f"{fake_telegram.bot_url}{fake_telegram.token}/sendMessage",
+            json={"chat_id": 42, "text": "x", "reply_markup": markup},
+        )
+    assert (r.status_code, r.json()["description"]) == (
+        400,
+        "Bad Request: text buttons are unallowed in the inline keyboard",
+    )
+
+
+async def pressed(fake: FakeTelegram, bot: Bot, data: str = "go") -> str:
+    """The id of a fresh button press, as the bot receives it."""
+    await bot.send_message(42, "press", reply_markup=keyboard(data))
+    fake.push_callback(data)
+    (update,) = await bot.get_updates()
+    await bot.get_updates(offset=update.update_id + 1)
+    assert update.callback_query is not None
+    return update.callback_query.id
+
+
+async def test_callback_answer_is_at_most_200_characters_once(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
+    query = await pressed(fake_telegram, bot)
+    with pytest.raises(BadRequest, match=r"^Message_too_long$"):
+        await bot.answer_callback_query(query, "x" * 201)
+    assert await bot.answer_callback_query(query, "ы" * 200)  # the refusal left it open
+    with pytest.raises(BadRequest, match="Query is too old and response timeout expired"):
+        await bot.answer_callback_query(query, "again")
+    with pytest.raises(BadRequest, match=r"(?i)query id is invalid"):
+        await bot.answer_callback_query("999", "never asked")
+    assert [a["text"] for a in fake_telegram.answers] == ["ы" * 200]
+
+
+async def test_a_press_must_match_a_button(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    await bot.send_message(42, "press", reply_markup=keyboard("a"))
+    with pytest.raises(AssertionError, match="no button with data 'b'"):
+        fake_telegram.push_callback("b")
+    await bot.send_message(42, "no keyboard")
+    with pytest.raises(AssertionError, match="no button"):
+        fake_telegram.push_callback("a")
+
+
+async def test_edit_message_reply_markup(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    message = await bot.send_message(42, "pick", reply_markup=keyboard("a"))
+    edited = await bot.edit_message_reply_markup(42, message.message_id, reply_markup=keyboard("b"))
+    assert isinstance(edited, type(message)) and edited.reply_markup == keyboard("b")
+    assert edited.text == "pick"
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_reply_markup(42, message.message_id, reply_markup=keyboard("b"))
+    removed = await bot.edit_message_reply_markup(42, message.message_id)
+    assert isinstance(removed, type(message)) and removed.reply_markup is None
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_reply_markup(42, message.message_id)
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await bot.edit_message_reply_markup(42, 999, reply_markup=keyboard("c"))
+    with pytest.raises(BadRequest, match="Message to edit not found"):
+        await bot.edit_message_reply_markup(43, message.message_id, reply_markup=keyboard("c"))
+    fake_telegram.push_text("a user's message", chat_id=42)
+    theirs = max(m for c, m in fake_telegram.messages if c == 42)
+    with pytest.raises(BadRequest, match="Message can't be edited"):
+        await bot.edit_message_reply_markup(42, theirs, reply_markup=keyboard("c"))
+    assert len(fake_telegram.edited_markup) == 2
+    assert "reply_markup" not in fake_telegram.messages[42, message.message_id]
+
+
+async def test_an_edit_that_changes_only_the_formatting_is_applied(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
+    message = await bot.send_message(42, "<b>v1</b>", parse_mode="HTML")
+    for text, mode in (("<i>v1</i>", "HTML"), ("v1", None), ("<b><i>v1</i></b>", "HTML")):
+        edited = await bot.edit_message_text(text, 42, message.message_id, parse_mode=mode)
+        assert isinstance(edited, type(message)) and edited.text == "v1"
+    with pytest.raises(BadRequest, match="Message is not modified"):  # the same entities
+        await bot.edit_message_text("<i><b>v1</b></i>", 42, message.message_id, parse_mode="HTML")
+    assert [e["text"] for e in fake_telegram.edited] == ["<i>v1</i>", "v1", "<b><i>v1</i></b>"]
+
+
+async def test_editing_text_without_a_keyboard_removes_it(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
+    message = await bot.send_message(42, "same", reply_markup=keyboard("a"))
+    edited = await bot.edit_message_text("same", 42, message.message_id)
+    assert isinstance(edited, type(message)) and edited.reply_markup is None
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_text("same", 42, message.message_id)
+
+
+async def test_forum_topics_and_their_deletion(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    forum = -1000000000123
+    fake_telegram.set_chat(forum, type="supergroup", title="Desk", is_forum=True)
+    topic = await bot.create_forum_topic(forum, "Kremlin")
+    assert topic.name == "Kremlin" and topic.message_thread_id in fake_telegram.topics[forum]
+    posted = await bot.send_message(forum, "in topic", message_thread_id=topic.message_thread_id)
+    assert posted.message_thread_id == topic.message_thread_id and posted.is_topic_message
+    assert await bot.delete_forum_topic(forum, topic.message_thread_id)
+    for thread in (topic.message_thread_id, 4242):  # deleted, and never there
+        with pytest.raises(BadRequest, match=r"^Message thread not found$"):
+            await bot.send_message(forum, "lost", message_thread_id=thread)
+    with pytest.raises(BadRequest, match="Message to edit not found"):  # gone with its topic
+        await bot.edit_message_text("x", forum, posted.message_id)
+    await bot.send_message(forum, "General is still there")
+    with pytest.raises(AssertionError, match="was deleted"):
+        fake_telegram.push_text("/help", chat_id=forum, thread_id=topic.message_thread_id)
+    with pytest.raises(BadRequest, match="The chat is not a forum"):
+        await bot.create_forum_topic(42, "private")
+    # A message from a topic the fake has not seen proves that the topic exists.
+    fake_telegram.push_text("/help", chat_id=-1000000000456, chat_type="supergroup", thread_id=9)
+    assert (await bot.send_message(-1000000000456, "ok", message_thread_id=9)).is_topic_message
+    assert [s["text"] for s in fake_telegram.sent] == ["in topic", "General is still there", "ok"]
+
+
+async def test_a_second_poller_gets_409_conflict(fake_telegram: FakeTelegram, bot: Bot) -> None:
+    async with Bot(fake_telegram.token, base_url=fake_telegram.bot_url) as other:
+        first = asyncio.create_task(bot.get_updates(timeout=5))
+        await fake_telegram.wait_call("getUpdates")
+        second = asyncio.create_task(other.get_updates(timeout=5))
+        with pytest.raises(Conflict) as caught:
+            await first
+        assert caught.value.message == (
+            "Conflict: terminated by other getUpdates request; make sure that only one bot "
+            "instance is running"
+        )
+        fake_telegram.push_text("for the survivor")
+        assert [u.message.text for u in await second if u.message] == ["for the survivor"]
+    assert [c.status for c in fake_telegram.calls if c.method == "getUpdates"] == [409, 200]
+
+
+async def test_get_updates_is_refused_while_a_webhook_is_set(bot: Bot) -> None:
+    assert await bot.set_webhook("https://e.org/hook")
+    assert (await bot.get_webhook_info()).url == "https://e.org/hook"
+    with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):
+        await bot.get_updates()
+    assert await bot.delete_webhook()
+    assert await bot.get_updates() == ()
