@@ -9,18 +9,20 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, in their own layer, read from pyproject.toml alone: a code or README
-# change does not reinstall them.
-COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
-    && pip install -r requirements.txt
+# Dependencies first, in their own layer, read from pyproject.toml alone (the runtime ones
+# and the build's setuptools) at the versions constraints.txt pins: a code or README change
+# does not reinstall them, and a build next year installs what this one did.
+COPY pyproject.toml constraints.txt ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" > requirements.txt \
+    && pip install -c constraints.txt -r requirements.txt
 
-COPY README.md ./
+COPY README.md LICENSE ./
 COPY bot ./bot
 COPY scrapers ./scrapers
 COPY store ./store
 COPY readout ./readout
-RUN pip install --no-deps . \
+# Built with the pinned setuptools installed above, not one an isolated build would fetch.
+RUN pip install --no-deps --no-build-isolation . \
     && useradd --system --uid 10001 --no-create-home --home-dir /data readout \
     && mkdir -p /data \
     && chown 10001 /data
@@ -35,7 +37,9 @@ USER 10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)"]
+# The check reads the same config and environment as the service, so it asks wherever
+# READOUT_HEALTH_LISTEN (or health.listen in the config) moved the endpoint.
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["readout", "healthcheck"]
 # Exec form, so SIGTERM from `docker stop` reaches Readout (it stops within 10 s).
 CMD ["readout", "run"]

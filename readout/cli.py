@@ -9,27 +9,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
+import math
+import os
 import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
+import httpx
+
 from bot.matching import Matcher
 from readout import __version__
 from readout.config import Config, ConfigError, load_config
+from readout.endpoint import split_listen
 from readout.logs import configure_logging, redact
 from readout.poll import PollReport, poll_sources, read_batch, read_fetched
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
 from scrapers.model import Batch, Item, Source
+from store.lock import StoreLock, StoreLockedError
 from store.maintenance import BackupError, backup
 from store.schema import SchemaError
 from store.store import Store
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# Well below the Dockerfile's HEALTHCHECK timeout (10 s), start-up included, so a slow
+# answer is reported by us in words rather than cut off by Docker.
+HEALTHCHECK_TIMEOUT = 4.0
 
 
 class UsageError(Exception):
@@ -43,20 +53,48 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="readout", description="Watch official press releases for leaders.")
+# Global options given after the subcommand land under these names, then join the others.
+LATE = "late_"
+
+
+def _global_options(parser: argparse.ArgumentParser, prefix: str = "") -> None:
+    """``--config`` and ``-v``, before the subcommand or (with ``prefix``) after it.
+
+    The copies on the subcommands default to SUPPRESS, so an option given only before the
+    subcommand is not overwritten by the subcommand's empty default.
+    """
     parser.add_argument(
         "--config",
         metavar="PATH",
+        dest=f"{prefix}config",
+        default=argparse.SUPPRESS if prefix else None,
         help="TOML config (else $READOUT_CONFIG, else ./readout.toml, else embedded defaults)",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        dest=f"{prefix}verbose",
+        default=argparse.SUPPRESS if prefix else 0,
+        help="more log output (-v info, -vv debug)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="readout", description="Watch official press releases for leaders.")
+    _global_options(parser)
     parser.add_argument("--version", action="version", version=f"readout {__version__}")
+    after = _Parser(add_help=False)
+    _global_options(after, LATE)
     commands = parser.add_subparsers(
         dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    commands.add_parser("run", help="run the service: scheduler, scrapers, delivery")
-    poll = commands.add_parser("poll", help="poll sources once, store new items, exit")
+
+    def command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, parents=[after])
+
+    command("run", "run the service: scheduler, scrapers, delivery")
+    poll = command("poll", "poll sources once, store new items, exit")
     poll.add_argument(
         "--source",
         action="append",
@@ -65,26 +103,59 @@ def build_parser() -> argparse.ArgumentParser:
         help="poll only this source (repeatable; default: all enabled)",
     )
     poll.add_argument("--json", action="store_true", help="print each new item as a JSON line")
-    check = commands.add_parser("check", help="fetch and parse one source; store nothing")
+    check = command("check", "fetch and parse one source; store nothing")
     check.add_argument("id", metavar="ID")
     where = check.add_mutually_exclusive_group()
     where.add_argument("--url", help="fetch this URL instead of the source's own")
     where.add_argument("--file", type=Path, metavar="PATH", help="parse this file instead")
     check.add_argument("--json", action="store_true", help="print each item as a JSON line")
-    listing = commands.add_parser("sources", help="list the configured sources")
+    listing = command("sources", "list the configured sources")
     listing.add_argument("--json", action="store_true")
-    leaders = commands.add_parser("leaders", help="list the watched leaders")
+    leaders = command("leaders", "list the watched leaders")
     leaders.add_argument("--json", action="store_true")
-    copy = commands.add_parser(
-        "backup", help="copy the store to PATH (a file or a folder); safe while `run` runs"
-    )
+    copy = command("backup", "copy the store to PATH (a file or a folder); safe while `run` runs")
     copy.add_argument("path", metavar="PATH", type=Path)
+    probe = command("healthcheck", "ask the running service's /healthz; exit 0 if it answers 200")
+    probe.add_argument(
+        "--timeout",
+        type=float,
+        default=HEALTHCHECK_TIMEOUT,
+        metavar="SECONDS",
+        help=f"give up after this long (default {HEALTHCHECK_TIMEOUT:g})",
+    )
     return parser
+
+
+def parse_arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The parsed command line, global options merged wherever they were given."""
+    args = build_parser().parse_args(argv)
+    found = vars(args)
+    args.verbose += found.pop(f"{LATE}verbose", 0)
+    late_config = found.pop(f"{LATE}config", None)
+    if late_config is not None:
+        args.config = late_config
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        code = _main(argv)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader of our output is gone (`readout leaders | head -1`): it has what it
+        # wanted, so that is success, said nowhere. Both streams now point at /dev/null so
+        # the interpreter's final flush cannot complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(devnull, stream.fileno())
+        return EXIT_OK
+    return code
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    try:
+        args = parse_arguments(argv)
         configure_logging(args.verbose)
         config = load_config(args.config)
         redact(config.token)
@@ -100,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SchemaError as error:
         print(f"readout: store: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except BrokenPipeError:
+        raise
     except (sqlite3.Error, OSError) as error:
         print(f"readout: store: {error}", file=sys.stderr)
         return EXIT_FAILURE
@@ -118,9 +191,50 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return _poll(config, args.source, args.json)
     if args.command == "backup":
         return _backup(config, args.path)
+    if args.command == "healthcheck":
+        return _healthcheck(config, args.timeout)
+    return _run(config)
+
+
+def _run(config: Config) -> int:
     from readout.service import run_service
 
-    return run_service(config)
+    try:
+        with StoreLock(config.settings.store.path):
+            return run_service(config)
+    except StoreLockedError as error:
+        print(f"readout: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _healthcheck(config: Config, timeout: float) -> int:
+    """What a container's HEALTHCHECK runs: the address comes from the same config and
+    environment as the service's, so moving ``health.listen`` cannot break the check."""
+    if not (timeout > 0 and math.isfinite(timeout)):
+        raise UsageError(f"--timeout {timeout:g} must be a positive number of seconds")
+    try:
+        url = _health_url(config.settings.health.listen)
+    except ValueError as error:
+        print(f"readout: healthcheck: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    try:
+        # trust_env=False: an HTTP_PROXY meant for the sources must not carry this request.
+        response = httpx.get(url, timeout=timeout, trust_env=False)
+    except httpx.HTTPError as error:
+        print(f"readout: healthcheck: {url}: {error or type(error).__name__}", file=sys.stderr)
+        return EXIT_FAILURE
+    answer = response.text.strip().splitlines()[0] if response.text.strip() else ""
+    print(f"{response.status_code} {answer}".strip())
+    return EXIT_OK if response.status_code == 200 else EXIT_FAILURE
+
+
+def _health_url(listen: str) -> str:
+    """Where to ask: a wildcard listen address is asked on loopback of the same family."""
+    host, port = split_listen(listen)
+    if port == 0:
+        raise ValueError(f"health.listen {listen} picks a free port; there is no fixed address")
+    host = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
 
 
 def _backup(config: Config, path: Path) -> int:

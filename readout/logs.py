@@ -3,9 +3,12 @@
 The token is part of every Bot API URL, and URLs end up in httpx's request log, in
 NetworkError messages and in tracebacks; scrubbing the finished line in the formatter
 catches all of them, and so does routing uncaught exceptions and warnings through logging
-instead of letting Python print them raw. A traceback is kept on its event's line (its
-newlines written as ``\\n`` in text, as a field in JSON), so a log collector that reads a
-line as an event never splits one.
+instead of letting Python print them raw.
+
+In text, a traceback follows its event's line as Python prints it, several lines that a
+person can read; the message itself stays on one line (a newline in it is written as
+``\\n``), so a hostile title or URL in a message can never forge a log line of its own.
+In JSON the traceback is the ``exception`` field of the event's one line, for collectors.
 
 The few status lines ``readout run`` prints whatever the level (watching N sources,
 stopping, the health address) go through ``status``, so they are JSON too when the log is.
@@ -56,7 +59,7 @@ def scrub(text: str) -> str:
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-03-21T10:00:00.123Z WARNING readout.service: message`` on one line."""
+    """``2026-03-21T10:00:00.123Z WARNING readout.service: message``, then any traceback."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -65,7 +68,20 @@ class TextFormatter(logging.Formatter):
         return _timestamp(record)
 
     def format(self, record: logging.LogRecord) -> str:
-        return scrub(super().format(record)).replace("\r", "").replace("\n", "\\n")
+        record.message = record.getMessage()
+        record.asctime = self.formatTime(record)
+        lines = [_one_line(self.formatMessage(record))]
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            lines.append(record.exc_text)
+        if record.stack_info:
+            lines.append(self.formatStack(record.stack_info))
+        return scrub("\n".join(lines))
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "").replace("\n", "\\n")
 
 
 class JsonFormatter(logging.Formatter):
@@ -148,7 +164,7 @@ def status(text: str) -> None:
         }
         line = json.dumps(entry, ensure_ascii=False)
     else:
-        line = f"readout: {text}".replace("\n", "\\n")
+        line = _one_line(f"readout: {text}")
     # stderr may be a pipe whose reader is gone (`readout run | head`): that must not
     # break start-up or stopping, so the line is dropped instead.
     with contextlib.suppress(OSError, ValueError):

@@ -218,8 +218,8 @@ async def _read_new(
 
 
 def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:
-    store.record_failure(source.id, reason)
-    log.info("source %s failed: %s", source.id, reason)
+    failures = store.record_failure(source.id, reason).consecutive_failures
+    log.info("%s failed (%d in a row): %s", source.id, failures, reason)
     return SourceOutcome(source, error=reason)
 
 

@@ -468,8 +468,6 @@ class Service:
         failures = store.fetch_state(source.id).consecutive_failures
         self.metrics.polled(outcome, failures)
         delay = poll_delay(self._interval(source), failures)
-        if not outcome.ok:
-            log.warning("%s failed (%d in a row): %s", source.id, failures, outcome.error)
         if not self.stopping.is_set() and scheduler.get_job(source.id) is not None:
             scheduler.reschedule_job(
                 source.id, trigger="interval", seconds=delay, jitter=jitter(delay)
@@ -483,9 +481,8 @@ class Service:
 
     async def _tell_admins(self, text: str) -> None:
         """Health notices go straight to each admin; a failed one is logged, not queued."""
-        log.warning("admin notice: %s", text)
-        if self.application is None or not self._connected:
-            status(text)
+        log.warning("%s", text)  # a source's change of state: one line, whoever hears it
+        if self.application is None or not self._connected:  # the log line is all there is
             return
         for admin in self.config.settings.telegram.admins:
             try:
@@ -501,8 +498,11 @@ class Service:
             if outcome.queued or outcome.updated:
                 self.sender.wake()
             return
-        for item in outcome.new:
-            print(render_console_alert(item, outcome.source), flush=True)
+        try:
+            for item in outcome.new:
+                print(render_console_alert(item, outcome.source), flush=True)
+        except BrokenPipeError:  # `readout run | head`: the reader has what it wanted
+            self.stopping.set()
 
 
 class _SkipRecord(logging.Filter):

@@ -31,6 +31,44 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def literal_address(host: str) -> str | None:
+    """The IP address ``host`` spells, in any form a resolver takes literally, or None.
+
+    Besides the dotted quad, C resolvers (and so most proxies) read ``2130706433``,
+    ``0x7f.1`` and ``127.1`` as 127.0.0.1: a name check that missed them would be a hole.
+    """
+    bare = host.strip("[]").split("%", 1)[0]
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    if bare and all(part.isalnum() for part in bare.split(".")):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(bare))
+        except OSError:
+            return None
+    return None
+
+
+def refuse_private_host(host: str, named: str | None = None) -> None:
+    """Raise PrivateAddressError if ``host`` is (or, as ``named``'s address, resolves to)
+    a loopback, private or link-local address, or a ``localhost`` name."""
+    name = host.rstrip(".").lower()
+    if name == "localhost" or name.endswith(".localhost"):
+        raise _refused(host)
+    address = literal_address(host)
+    if address is not None and not is_public_address(address):
+        shown = host if named is None else named
+        raise _refused(shown if shown == address else f"{shown} ({address})")
+
+
+def _refused(shown: str) -> PrivateAddressError:
+    return PrivateAddressError(
+        f"refused: {shown} is a loopback, private or link-local address "
+        "(set http.allow_private_addresses = true to allow it)"
+    )
+
+
 class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
     """An httpcore network backend that connects only to public addresses."""
 
@@ -45,14 +83,9 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        addresses = await _resolve(host, port)
+        addresses = await resolve(host, port)
         for address in addresses:
-            if not is_public_address(address):
-                shown = host if host == address else f"{host} ({address})"
-                raise PrivateAddressError(
-                    f"refused: {shown} is a loopback, private or link-local address "
-                    "(set http.allow_private_addresses = true to allow it)"
-                )
+            refuse_private_host(address, named=host)
         last_error: Exception = httpcore.ConnectError(f"no address for {host}")
         for address in addresses:
             try:
@@ -72,7 +105,7 @@ class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-async def _resolve(host: str, port: int) -> list[str]:
+async def resolve(host: str, port: int) -> list[str]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(
             host.strip("[]"), port, type=socket.SOCK_STREAM

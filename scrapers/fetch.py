@@ -9,20 +9,26 @@ guard. Failures become FetchError with a sentence an operator can act on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import ssl
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import Any
 
 import httpcore
 import httpx
 
-from scrapers.addresses import PrivateAddressError, PublicOnlyBackend, is_public_address
+from scrapers.addresses import PublicOnlyBackend, literal_address, refuse_private_host, resolve
 from scrapers.errors import FetchError, StatusError
 from scrapers.model import Source
 
 DEFAULT_USER_AGENT = "Readout/0.1 (press-release monitor; +https://github.com/readout/readout)"
+# A proxied fetch resolves each hop's name here only to vet it; a resolver that is slow or
+# absent (the proxy may be the only way out) must not eat the fetch's deadline.
+PROXIED_RESOLVE_SECONDS = 2.0
 # Statuses that say the address itself is wrong, so the page sent with them is worth reading.
 GONE_STATUSES = (404, 410)
 _ACCEPT = (
@@ -121,8 +127,6 @@ class Fetcher:
 
     async def _get(self, source: Source, url: str, validators: Validators) -> Fetched:
         client = self._client(source)
-        if source.proxy and not self.policy.allow_private_addresses:
-            _refuse_private_literal(url)
         headers = {
             "User-Agent": source.user_agent or self.policy.user_agent,
             "Accept": _ACCEPT,
@@ -177,8 +181,13 @@ class Fetcher:
         key = (source.verify_tls, source.ca_bundle, source.proxy)
         client = self._clients.get(key)
         if client is None:
+            vet: Callable[..., Any] = functools.partial(
+                _vet_hop, resolve_names=source.proxy is not None
+            )
+            hooks = {} if self.policy.allow_private_addresses else {"request": [vet]}
             client = self._clients[key] = httpx.AsyncClient(
                 transport=_transport(source, self.policy),
+                event_hooks=hooks,
                 follow_redirects=True,
                 max_redirects=self.policy.max_redirects,
                 timeout=httpx.Timeout(self.policy.timeout),
@@ -210,18 +219,24 @@ def _transport(source: Source, policy: FetchPolicy) -> httpx.AsyncHTTPTransport:
     return transport
 
 
-def _refuse_private_literal(url: str) -> None:
-    """Behind a proxy the proxy resolves names; a literal private IP is still refused."""
-    host = httpx.URL(url).host
-    try:
-        public = is_public_address(host)
-    except ValueError:
+async def _vet_hop(request: httpx.Request, resolve_names: bool) -> None:
+    """Every request of a fetch, the first and each redirect, whatever the transport.
+
+    Without a proxy, PublicOnlyBackend also vets the address actually connected to. With
+    one, the proxy connects and resolves, so what can be checked here is checked: a literal
+    address in any spelling a resolver accepts, ``localhost`` names, and a name that
+    resolves *here* to a private address (the proxy may resolve it differently; one that
+    must never reach an internal network should refuse such targets itself).
+    """
+    host = request.url.host
+    refuse_private_host(host)
+    if not resolve_names or literal_address(host) is not None:
         return
-    if not public:
-        raise PrivateAddressError(
-            f"refused: {host} is a loopback, private or link-local address "
-            "(set http.allow_private_addresses = true to allow it)"
-        )
+    with contextlib.suppress(TimeoutError, httpcore.ConnectError):
+        async with asyncio.timeout(PROXIED_RESOLVE_SECONDS):
+            addresses = await resolve(host, request.url.port or 80)
+        for address in addresses:
+            refuse_private_host(address, named=host)
 
 
 def _connect_problem(error: httpx.ConnectError) -> str:

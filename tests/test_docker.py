@@ -5,18 +5,22 @@ they rely on, and cannot drift apart unnoticed."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
-from readout.cli import build_parser
+from readout.cli import build_parser, parse_arguments
 from readout.config import build_config
 from readout.endpoint import split_listen
 from tests.conftest import ROOT
@@ -57,14 +61,19 @@ def environment() -> dict[str, str]:
     return env
 
 
-def healthcheck() -> tuple[list[str], str]:
-    """The health check's exec-form command, and the URL it asks."""
+def healthcheck() -> list[str]:
+    """The health check's exec-form command."""
     options, _, command = last("HEALTHCHECK").partition("CMD ")
     assert "--timeout=" in options and "--interval=" in options
     argv = json.loads(command)
-    found = re.search(r"http://[^'\"]+", " ".join(argv))
-    assert found is not None, argv
-    return argv, found.group(0)
+    assert isinstance(argv, list)
+    return argv
+
+
+def timeout_seconds(options: str, name: str) -> float:
+    found = re.search(rf"--{name}=(\d+)s", options)
+    assert found is not None, options
+    return float(found.group(1))
 
 
 def test_the_command_is_readout_run_in_exec_form() -> None:
@@ -84,30 +93,37 @@ def test_the_environment_is_valid_config_with_the_store_in_the_volume() -> None:
     assert last("EXPOSE") == str(port)
 
 
-def test_the_healthcheck_asks_the_configured_port_for_healthz() -> None:
-    settings = build_config({}, environment(), "Dockerfile").settings
-    _, url = healthcheck()
-    parts = urlsplit(url)
-    assert parts.path == "/healthz"
-    assert parts.hostname == "127.0.0.1"
-    assert parts.port == split_listen(settings.health.listen)[1]
+def test_the_healthcheck_is_readout_healthcheck_within_docker_s_timeout() -> None:
+    argv = healthcheck()
+    assert argv[0] in PYPROJECT["project"]["scripts"]
+    args = parse_arguments(argv[1:])
+    assert args.command == "healthcheck"
+    options = last("HEALTHCHECK").partition("CMD ")[0]
+    # Ours gives up first, with time to spare for Python to start and read the config
+    # (about a second on a busy machine), so a slow answer reads as ours, not Docker's kill.
+    assert args.timeout + 3 <= timeout_seconds(options, "timeout")
 
 
-def test_the_healthcheck_command_passes_on_a_running_service_and_fails_without_one(
-    tmp_path: Path,
-) -> None:
-    argv, url = healthcheck()
+def test_the_healthcheck_follows_a_moved_listen_address(tmp_path: Path) -> None:
+    """READOUT_HEALTH_LISTEN changed from the image's: the check asks the new address, and
+    fails once nothing answers there."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**environment(), "READOUT_HEALTH_LISTEN": f"0.0.0.0:{port}"}
+    env["READOUT_STORE_PATH"] = str(tmp_path / "readout.db")
     (tmp_path / "readout.toml").write_text("[catalog]\nenabled = false\n")
-    process = Process(tmp_path)
+    check = [sys.executable, "-m", "readout", *healthcheck()[1:]]
+    process = Process(tmp_path, env=env)
     try:
-        line = process.wait_for("health and metrics on http://")
-        address = re.search(r"http://(\S+)", line).group(1)  # type: ignore[union-attr]
-        here = [part.replace(urlsplit(url).netloc, address) for part in argv]
-        here[0] = sys.executable if here[0] == "python" else here[0]
-        assert subprocess.run(here, capture_output=True, timeout=20).returncode == 0
+        process.wait_for(f"health and metrics on http://0.0.0.0:{port}")
+        full_env = {**os.environ, **env}
+        done = subprocess.run(check, cwd=tmp_path, env=full_env, capture_output=True, timeout=20)
+        assert done.returncode == 0, done.stderr
         process.popen.terminate()
         assert process.popen.wait(timeout=10) == 0
-        assert subprocess.run(here, capture_output=True, timeout=20).returncode != 0
+        done = subprocess.run(check, cwd=tmp_path, env=full_env, capture_output=True, timeout=20)
+        assert done.returncode == 1
     finally:
         if process.popen.poll() is None:
             process.popen.kill()
@@ -125,6 +141,7 @@ def test_every_package_is_copied_and_the_dependency_layer_reads_pyproject() -> N
     }
     assert packages <= copied
     (listing,) = [r for r in arguments("RUN") if "requirements.txt" in r]
+    assert "pip install -c constraints.txt -r requirements.txt" in listing
     code = re.search(r'python -c "(.+?)" >', listing)
     assert code is not None
     printed = subprocess.run(
@@ -134,7 +151,56 @@ def test_every_package_is_copied_and_the_dependency_layer_reads_pyproject() -> N
         text=True,
         check=True,
     ).stdout.split()
-    assert printed == PYPROJECT["project"]["dependencies"]
+    wanted = PYPROJECT["project"]["dependencies"] + PYPROJECT["build-system"]["requires"]
+    assert printed == wanted
+
+
+def _pins() -> dict[str, Version]:
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not a pin"
+            pins[canonicalize_name(name)] = Version(version)
+    return pins
+
+
+def test_constraints_pin_every_requirement_within_pyproject_s_ranges() -> None:
+    pins = _pins()
+    wanted = [
+        *PYPROJECT["project"]["dependencies"],
+        *PYPROJECT["project"]["optional-dependencies"]["test"],
+        *PYPROJECT["build-system"]["requires"],
+    ]
+    for text in wanted:
+        requirement = Requirement(text)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} vs {text}"
+    assert "pip" in pins and "setuptools" in pins
+
+
+def test_every_pip_install_uses_the_constraints() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+    installs = [line for line in ci.splitlines() if " install " in line]
+    assert installs and all("-c constraints.txt" in line for line in installs), installs
+    assert "--no-build-isolation" in ci, "the pinned setuptools must be the one that builds"
+    runs = [part for rest in arguments("RUN") for part in rest.split("&&") if "pip install" in part]
+    for part in runs:
+        assert "-c constraints.txt" in part or "--no-deps --no-build-isolation" in part, part
+    assert "constraints.txt" in arguments("COPY")[0]
+
+
+def test_the_license_is_an_spdx_expression_with_its_file() -> None:
+    project = PYPROJECT["project"]
+    assert project["license"] == "MIT"
+    for pattern in project["license-files"]:
+        assert list(ROOT.glob(pattern)), pattern
+    copied = " ".join(arguments("COPY"))
+    assert all(name in copied for name in project["license-files"])
+    build = PYPROJECT["build-system"]["requires"]
+    (setuptools,) = [Requirement(r) for r in build if r.startswith("setuptools")]
+    assert not setuptools.specifier.contains("76.9"), "PEP 639 needs setuptools 77 or later"
 
 
 def test_the_image_is_slim_official_python_and_runs_as_a_numbered_non_root_user() -> None:

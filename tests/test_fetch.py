@@ -1,4 +1,6 @@
 import gzip
+import re
+import socket
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -162,6 +164,72 @@ async def test_private_literal_is_refused_even_behind_a_proxy() -> None:
         await fetch(
             "http://169.254.169.254/latest", FetchPolicy(), proxy="http://proxy.invalid:3128"
         )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:8080/admin",
+        "http://[::1]/",
+        "http://[::ffff:10.0.0.1]/",
+        "http://2130706433/",
+        "http://0x7f.1/",
+        "http://10.1/",
+        "http://localhost/",
+        "http://metadata.localhost./",
+    ],
+)
+async def test_a_redirect_to_a_private_address_is_refused_through_a_proxy(
+    site: FixtureSite, target: str
+) -> None:
+    """The local site is the proxy (it answers absolute-form requests): the redirect it
+    relays must stop here, before the proxy is ever asked for the private address."""
+    site.add("http://feeds.example/feed", status=302, headers={"Location": target})
+    with pytest.raises(PrivateAddressError, match="allow_private_addresses"):
+        await fetch("http://feeds.example/feed", FetchPolicy(), proxy=site.base)
+    assert [seen.path for seen in site.requests] == ["http://feeds.example/feed"]
+
+
+async def test_every_hop_of_a_redirect_chain_is_checked_through_a_proxy(
+    site: FixtureSite,
+) -> None:
+    site.add("http://feeds.example/feed", status=301, headers={"Location": "http://b.example/"})
+    site.add("http://b.example/", status=302, headers={"Location": "http://c.example/rss"})
+    site.add("http://c.example/rss", status=302, headers={"Location": "http://192.168.0.1/"})
+    with pytest.raises(PrivateAddressError, match=r"192\.168\.0\.1"):
+        await fetch("http://feeds.example/feed", FetchPolicy(), proxy=site.base)
+    assert len(site.requests) == 3
+
+
+async def test_a_public_redirect_through_a_proxy_is_followed(site: FixtureSite) -> None:
+    site.add("http://feeds.example/feed", status=302, headers={"Location": "http://b.example/"})
+    site.add("http://b.example/", "<rss>moved</rss>")
+    fetched = await fetch("http://feeds.example/feed", FetchPolicy(), proxy=site.base)
+    assert fetched.body == b"<rss>moved</rss>" and fetched.url == "http://b.example/"
+
+
+async def test_a_name_that_resolves_to_a_private_address_is_refused_through_a_proxy(
+    site: FixtureSite,
+) -> None:
+    """Where the name resolves here, its address is checked even though the proxy
+    connects. The machine's own host name stands for such a name: /etc/hosts (or a
+    container's DNS) gives it a loopback or private address."""
+    name = socket.gethostname()
+    resolved = _resolved(name)
+    if resolved is None or is_public_address(resolved):
+        pytest.skip(f"{name} does not resolve to a private address here")
+    site.add("http://feeds.example/feed", status=302, headers={"Location": f"http://{name}/"})
+    with pytest.raises(PrivateAddressError, match=re.escape(f"{name} ({resolved})")):
+        await fetch("http://feeds.example/feed", FetchPolicy(), proxy=site.base)
+    assert len(site.requests) == 1
+
+
+def _resolved(name: str) -> str | None:
+    try:
+        return str(socket.getaddrinfo(name, 80, type=socket.SOCK_STREAM)[0][4][0])
+    except OSError:
+        return None
 
 
 @pytest.fixture

@@ -384,7 +384,7 @@ def captured_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
-def test_a_traceback_is_one_line_with_the_token_scrubbed(
+def test_a_traceback_is_readable_and_its_message_one_line_with_the_token_scrubbed(
     log_format: logs.LogFormat, captured_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     logs.redact(TOKEN)
@@ -392,26 +392,66 @@ def test_a_traceback_is_one_line_with_the_token_scrubbed(
     try:
         raise ValueError(f"GET https://api.telegram.org/bot{TOKEN}/getMe\nfailed")
     except ValueError:
-        logging.getLogger("somewhere").exception("request for %s failed", TOKEN)
+        logging.getLogger("somewhere").exception("request for %s\nfailed", TOKEN)
     sys.excepthook(*_raised(RuntimeError(f"uncaught with {SECRET}")))
     logs.status(f"status with {TOKEN}")
     err = capsys.readouterr().err
     lines = err.splitlines()
-    assert len(lines) == 3
     assert TOKEN not in err and SECRET not in err
-    assert "Traceback" in lines[0] and "ValueError" in lines[0] and "getMe" in lines[0]
-    assert "RuntimeError: uncaught with <token>" in lines[1].replace("\\n", "\n")
     if log_format == "json":
+        assert len(lines) == 3
         first = json.loads(lines[0])
         assert first["level"] == "error" and first["logger"] == "somewhere"
-        assert first["message"] == "request for <token> failed"
+        assert first["message"] == "request for <token>\nfailed"
+        assert first["exception"].startswith("Traceback (most recent call last):\n")
         assert "bot<token>/getMe\nfailed" in first["exception"]
+        assert "RuntimeError: uncaught with <token>" in json.loads(lines[1])["exception"]
         assert json.loads(lines[2])["message"] == "status with <token>"
-    else:
-        assert (
-            lines[0].endswith("\\nfailed") and " ERROR somewhere: request for <token>" in lines[0]
-        )
-        assert lines[2] == "readout: status with <token>"
+        return
+    # The message stays on its line (a newline in it cannot start a forged one) ...
+    assert lines[0].endswith(" ERROR somewhere: request for <token>\\nfailed")
+    # ... and the traceback follows as Python prints it, one frame per line.
+    assert lines[1] == "Traceback (most recent call last):"
+    assert lines[2].startswith('  File "') and "test_ops.py" in lines[2]
+    value_error = lines.index("ValueError: GET https://api.telegram.org/bot<token>/getMe")
+    assert lines[value_error + 1] == "failed"
+    uncaught = next(n for n, line in enumerate(lines) if " CRITICAL readout: uncaught" in line)
+    assert uncaught > value_error + 1
+    assert lines[uncaught + 1] == "Traceback (most recent call last):"
+    assert "RuntimeError: uncaught with <token>" in lines
+    assert lines[-1] == "readout: status with <token>"
+
+
+def test_a_failing_source_logs_each_failure_once_and_each_change_of_state_once(
+    tmp_path: Path, site: FixtureSite, processes: list[Process]
+) -> None:
+    """At -v each failed poll is one INFO line; a WARNING is said only when the source
+    starts failing and when it recovers (without a token: no second copy of it)."""
+    site.add("/feed", "down", status=500)
+    (tmp_path / "readout.toml").write_text(
+        "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
+        "[scheduler]\nfailures_before_alert = 2\n"
+        f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "1s"\n'
+    )
+    process = Process(tmp_path, "-v")
+    processes.append(process)
+    process.wait_for("kremlin-en failed (3 in a row)")
+    site.add("/feed", atom((1, "Back")))
+    process.wait_for("is working again")
+    stop(process)
+    process.pumped.join(timeout=10)
+    lines = process.output
+    failures = [line for line in lines if "kremlin-en failed (" in line]
+    assert len(failures) >= 3
+    assert all(" INFO readout.poll: " in line for line in failures), failures
+    counts = [re.search(r"failed \((\d+) in a row\)", line) for line in failures]
+    assert [int(found.group(1)) for found in counts if found] == list(range(1, len(failures) + 1))
+    failing = [line for line in lines if "is failing" in line]
+    recovered = [line for line in lines if "is working again" in line]
+    assert len(failing) == 1 and " WARNING readout.service: ⚠️ " in failing[0], failing
+    assert len(recovered) == 1 and " WARNING readout.service: ✅ " in recovered[0], recovered
+    warnings = [line for line in lines if " WARNING " in line]
+    assert warnings == failing + recovered
 
 
 def _raised(error: BaseException) -> tuple[type[BaseException], BaseException, object]:

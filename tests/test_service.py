@@ -43,11 +43,17 @@ class Process:
     says otherwise, so tests never collide on the default 8080.
     """
 
-    def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        cwd: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        after: tuple[str, ...] = (),
+    ) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
         env = {**base, "READOUT_HEALTH_LISTEN": "127.0.0.1:0", **(env or {})}
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "readout", *args, "run"],
+            [sys.executable, "-m", "readout", *args, "run", *after],
             cwd=cwd,
             env=env,
             text=True,
@@ -55,11 +61,14 @@ class Process:
             stderr=subprocess.STDOUT,
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.output: list[str] = []  # every line, whether or not wait_for has taken it
+        self.pumped = threading.Thread(target=self._pump, daemon=True)
+        self.pumped.start()
 
     def _pump(self) -> None:
         assert self.popen.stdout is not None
         for line in self.popen.stdout:
+            self.output.append(line)
             self.lines.put(line)
 
     def wait_for(self, text: str, timeout: float = 20) -> str:
