@@ -24,12 +24,14 @@ import httpx
 
 from bot.matching import Matcher
 from readout import __version__
+from readout.capture import write_capture
 from readout.config import Config, ConfigError, load_config
 from readout.endpoint import split_listen
+from readout.health import FALLBACK_TEXT
 from readout.logs import configure_logging, redact
-from readout.poll import PollReport, poll_sources, read_batch, read_fetched
-from scrapers.errors import SourceError
-from scrapers.fetch import Fetcher
+from readout.poll import PollReport, poll_sources, read_batch
+from scrapers.errors import SourceError, StatusError
+from scrapers.fetch import Fetched, Fetcher
 from scrapers.model import Batch, Item, Source
 from store.lock import StoreLock, StoreLockedError
 from store.maintenance import BackupError, backup
@@ -105,9 +107,16 @@ def build_parser() -> argparse.ArgumentParser:
     poll.add_argument("--json", action="store_true", help="print each new item as a JSON line")
     check = command("check", "fetch and parse one source; store nothing")
     check.add_argument("id", metavar="ID")
-    where = check.add_mutually_exclusive_group()
-    where.add_argument("--url", help="fetch this URL instead of the source's own")
-    where.add_argument("--file", type=Path, metavar="PATH", help="parse this file instead")
+    check.add_argument(
+        "--url", help="fetch this URL instead of the source's own (with --file: where it came from)"
+    )
+    check.add_argument("--file", type=Path, metavar="PATH", help="parse this file instead")
+    check.add_argument(
+        "--save",
+        type=Path,
+        metavar="DIR",
+        help="write the raw response and what was parsed into DIR, for a bug report",
+    )
     check.add_argument("--json", action="store_true", help="print each item as a JSON line")
     listing = command("sources", "list the configured sources")
     listing.add_argument("--json", action="store_true")
@@ -186,7 +195,7 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
     if args.command == "leaders":
         return _list_leaders(config, args.json)
     if args.command == "check":
-        return _check(config, args.id, args.url, args.file, args.json)
+        return _check(config, args.id, args.url, args.file, args.save, args.json)
     if args.command == "poll":
         return _poll(config, args.source, args.json)
     if args.command == "backup":
@@ -257,48 +266,83 @@ def _known_source(config: Config, source_id: str) -> Source:
 
 
 def _check(
-    config: Config, source_id: str, url: str | None, file: Path | None, as_json: bool
+    config: Config,
+    source_id: str,
+    url: str | None,
+    file: Path | None,
+    save: Path | None,
+    as_json: bool,
 ) -> int:
     source = _known_source(config, source_id)
     matcher = Matcher(config.leaders)
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise UsageError(f"--url {url!r} is not an http(s) URL")
-    body = None
-    if file is not None:
-        try:
-            body = file.read_bytes()
-        except OSError as error:
-            raise UsageError(f"--file {file}: {error.strerror or error}") from None
+    if save is not None and save.exists() and not save.is_dir():
+        raise UsageError(f"--save {save}: exists and is not a folder")
+    response: Fetched | None = None
     try:
-        if body is not None:
-            batch = read_batch(body, source, matcher, url=url or source.url)
+        if file is not None:
+            try:
+                body = file.read_bytes()
+            except OSError as error:
+                raise UsageError(f"--file {file}: {error.strerror or error}") from None
+            response = Fetched(url or source.url, 200, body, None, None, None)
         else:
-            batch = asyncio.run(_fetch_and_read(config, source, matcher, url))
+            response = asyncio.run(_fetch(config, source, url))
+        batch = read_batch(
+            response.body, source, matcher, url=response.url, content_type=response.content_type
+        )
     except SourceError as error:
+        if isinstance(error, StatusError):
+            response = Fetched(
+                error.url, error.status, error.body, None, None, error.content_type, error.headers
+            )
+        _save_check(save, source, file, response, None, str(error))
         print(f"{source.id}: {error}", file=sys.stderr)
         return EXIT_FAILURE
+    except UsageError:
+        raise
     except Exception as error:  # a parser bug on hostile input: one line, not a traceback
         logging.getLogger(__name__).debug("check %s failed", source.id, exc_info=True)
-        print(
-            f"{source.id}: internal error while reading: {type(error).__name__}: {error}",
-            file=sys.stderr,
-        )
+        reason = f"internal error while reading: {type(error).__name__}: {error}"
+        _save_check(save, source, file, response, None, reason)
+        print(f"{source.id}: {reason}", file=sys.stderr)
         return EXIT_FAILURE
+    _save_check(save, source, file, response, batch, None)
     items = batch.items
+    _print_items(items, as_json, sys.stdout, explain=matcher)
     for skipped in batch.skipped:
         print(f"{source.id}: skipped entry {skipped.position}: {skipped.reason}", file=sys.stderr)
-    _print_items(items, as_json, sys.stdout, explain=matcher)
+    if batch.fallback:
+        print(f"{source.id}: {FALLBACK_TEXT}", file=sys.stderr)
     if not as_json:
         print(f"{source.id}: {len(items)} item{'' if len(items) == 1 else 's'}")
     return EXIT_OK
 
 
-async def _fetch_and_read(
-    config: Config, source: Source, matcher: Matcher, url: str | None
-) -> Batch:
+async def _fetch(config: Config, source: Source, url: str | None) -> Fetched:
     async with Fetcher(config.settings.http.policy()) as fetcher:
-        fetched = await fetcher.fetch(source, url=url)
-    return await read_fetched(fetched, source, matcher)
+        return await fetcher.fetch(source, url=url)
+
+
+def _save_check(
+    folder: Path | None,
+    source: Source,
+    file: Path | None,
+    response: Fetched | None,
+    batch: Batch | None,
+    error: str | None,
+) -> None:
+    """What ``check --save`` leaves for a bug report: the answer exactly as it came, and
+    what Readout made of it, side by side (see README, "Debugging a source")."""
+    if folder is None:
+        return
+    try:
+        written = write_capture(folder, source, file, response, batch, error)
+    except OSError as error_:
+        print(f"readout: --save {folder}: {error_.strerror or error_}", file=sys.stderr)
+        return
+    print(f"{source.id}: saved {', '.join(p.name for p in written)} in {folder}", file=sys.stderr)
 
 
 def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
@@ -317,6 +361,9 @@ def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
     status = sys.stderr if as_json else sys.stdout
     for outcome in report.failed:
         print(f"{outcome.source.id}: failing: {outcome.error}", file=status)
+    for outcome in report.outcomes:
+        if outcome.fallback:
+            print(f"{outcome.source.id}: {FALLBACK_TEXT}", file=status)
     print(report.summary(), file=status)
     return EXIT_FAILURE if report.failed else EXIT_OK
 

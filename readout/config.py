@@ -99,6 +99,17 @@ def _regex(value: str) -> str:
     return value
 
 
+def _one_pattern(value: object) -> object:
+    """``exclude`` may be one pattern or a list of them; a link matching any is dropped."""
+    if not isinstance(value, list | tuple):
+        return value
+    for pattern in value:
+        if not isinstance(pattern, str):
+            raise ValueError(f"{pattern!r} is not a regular expression")
+        _regex(pattern)
+    return "|".join(f"(?:{pattern})" for pattern in value)
+
+
 def _listen(value: str) -> str:
     host, sep, port = value.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
@@ -174,7 +185,7 @@ class SelectorEntry(_Section):
     date: Css | None = None
     summary: Css | None = None
     link_pattern: Regex | None = None
-    exclude: Regex | None = None
+    exclude: Annotated[Regex, BeforeValidator(_one_pattern)] | None = None
 
 
 class SourceEntry(_Section):
@@ -366,12 +377,15 @@ def _override(base: Source, entry: SourceEntry, where: str) -> Source:
         current = base.selectors
         if current is not None:
             source = replace(source, selectors=replace(current, **selectors))
-        elif "item" in selectors and "title" in selectors:
-            source = replace(source, selectors=Selectors(**selectors))
         else:
-            raise ConfigError(f"{where}.selectors: a new HTML source needs item and title")
-    if source.kind == "html" and source.selectors is None:
+            source = replace(source, selectors=Selectors(**selectors))
+    chosen = source.selectors
+    if source.kind == "html" and chosen is None:
         raise ConfigError(f'{where}.selectors: required for kind = "html"')
+    if chosen is not None and (chosen.item is None) != (chosen.title is None):
+        raise ConfigError(f"{where}.selectors: item and title go together")
+    if chosen is not None and chosen.item is None and chosen.link_pattern is None:
+        raise ConfigError(f"{where}.selectors: give link_pattern, or item and title")
     return source
 
 

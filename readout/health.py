@@ -65,3 +65,40 @@ def layout_problem(before: FetchState, outcome: SourceOutcome) -> str | None:
     if outcome.parsed and linked >= SHAPE_MINIMUM and outcome.linked == 0:
         return "its items lost their links."
     return None
+
+
+FALLBACK_TEXT = "layout changed; items read by link pattern; check the selectors"
+
+
+@dataclass(frozen=True)
+class FallbackChange:
+    """A page source started or stopped being read by link pattern.
+
+    ``since`` is what the store keeps (None: its selectors match again), so /status can
+    show it and a restart neither repeats nor forgets the notice. An empty ``text`` is
+    cleared silently: the source's selectors were removed, so the pattern is the plan.
+    """
+
+    source_id: str
+    since: str | None
+    text: str
+
+
+def fallback_change(before: FetchState, outcome: SourceOutcome, now: str) -> FallbackChange | None:
+    """The notice due when a page's selectors stop (or start again) finding its items.
+
+    Alerts keep flowing either way, so this is a notice to fix the configuration, not a
+    failure. An unchanged body or a failed poll says nothing new about the selectors.
+    """
+    if not outcome.ok or outcome.unchanged:
+        return None
+    source = outcome.source
+    if outcome.fallback and before.fallback_since is None:
+        return FallbackChange(source.id, now, f"⚠️ {source.name} ({source.id}): {FALLBACK_TEXT}.")
+    if not outcome.fallback and before.fallback_since is not None and outcome.parsed:
+        if source.selectors is None or source.selectors.item is None:
+            return FallbackChange(source.id, None, "")  # now configured to be read by pattern
+        return FallbackChange(
+            source.id, None, f"✅ {source.name} ({source.id}): its selectors match again."
+        )
+    return None

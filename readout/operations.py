@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.admin import AdminError, CheckReport
 from readout import __version__
+from readout.health import FALLBACK_TEXT
 from readout.poll import read_fetched, shape
 from readout.registry import Registry
 from scrapers.discovery import advertised_feeds, looks_like_html
@@ -148,6 +149,11 @@ class Operations:
                 lines.append(
                     f"⚠️ {name} failing since {_short_time(state.failing_since)} "
                     f"({state.consecutive_failures}×): {reason} · last ok {last}"
+                )
+            elif state.fallback_since is not None:
+                lines.append(
+                    f"⚠️ {name} {FALLBACK_TEXT} (since {_short_time(state.fallback_since)}) "
+                    f"· last ok {last} · {count} new/24h"
                 )
             elif state.announced == "layout":
                 lines.append(f"⚠️ {name} layout changed? · last ok {last} · {count} new/24h")

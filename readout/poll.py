@@ -37,6 +37,7 @@ class SourceOutcome:
     unchanged: bool = False
     baseline: bool = False
     queued: int = 0
+    fallback: bool = False
     error: str | None = None
     skipped: tuple[Skipped, ...] = ()
     moved_to: str | None = None
@@ -170,6 +171,7 @@ async def poll_source(
         skipped=read.batch.skipped,
         moved_to=moved_to,
         moved_back=moved_back,
+        fallback=read.batch.fallback,
     )
 
 

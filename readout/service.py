@@ -35,7 +35,7 @@ from bot.routing import route
 from bot.sender import Sender
 from readout.config import Config
 from readout.endpoint import Degraded, Endpoint, EndpointError
-from readout.health import judge
+from readout.health import fallback_change, judge
 from readout.logs import status
 from readout.metrics import Metrics
 from readout.operations import Operations
@@ -477,6 +477,11 @@ class Service:
         if notice is not None:
             store.set_announced(source.id, notice.announced)
             await self._tell_admins(notice.text)
+        change = fallback_change(before, outcome, datetime.now(UTC).isoformat(timespec="seconds"))
+        if change is not None:
+            store.set_fallback(source.id, change.since)
+            if change.text:
+                await self._tell_admins(change.text)
         self._announce_items(outcome)
 
     async def _tell_admins(self, text: str) -> None:

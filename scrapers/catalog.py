@@ -8,6 +8,8 @@ so its entries do not verify TLS unless a CA bundle is configured for them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from scrapers.model import Selectors, Source
 
 # Akorda answers 403 to obvious robots; a browser-like agent with a language is accepted.
@@ -16,15 +18,23 @@ BROWSER_AGENT = (
     "Chrome/131.0 Safari/537.36 Readout"
 )
 
-# News cards link to /{lang}/{slug}-{id}; the host is left open because Akorda answers
-# on www., bare, mirror. and node2. hosts, and an override may point the parser at a copy.
-_AKORDA_CARDS = Selectors(
-    item="div.card",
-    title="h3 a",
-    date="h5",
-    link_pattern=r"^https?://[^/?#]+/(?:ru|kz|en)/[\w-]+-\d{4,}/?$",
-    exclude=r"deklaracii",
+# Akorda's news has been printed two ways (SOURCES.md §0a, §1): cards (``div.card`` with an
+# ``h3 a`` title and an ``h5`` date, as scrapers of the older site read it) and, on the 2026
+# site, paragraph pairs (``p.date_main_block_small`` with the date, then
+# ``p.date_main_block`` with the link). The selectors read both; the date of a 2026 pair is
+# found beside its paragraph (scrapers.links). What both share is the article address,
+# ``/{lang}/{slug}-{id}``: that pattern reads whatever design comes next, and is per
+# language, so the language switcher's links to the same story under another prefix are
+# never taken. The host is open: Akorda links ``www.``, bare and ``mirror.``/``node2.``
+# hosts, and an override may point the parser at a copy.
+_AKORDA_SELECTORS = Selectors(
+    item="div.card, p.date_main_block",
+    title="h3 a, p.date_main_block > a",
+    date="h5, time",
 )
+# Asset declarations ("deklaracii", /ru/deklaraciya-svedeniy-..., /kz/deklaraciya-malimetteri-...)
+# share the article address shape, and the header menu links them on every page.
+AKORDA_EXCLUDE = r"/deklara(?:c|ts)i"
 
 
 def _akorda(language: str, name: str) -> Source:
@@ -35,7 +45,11 @@ def _akorda(language: str, name: str) -> Source:
         kind="html",
         language=language,
         timezone="Asia/Almaty",
-        selectors=_AKORDA_CARDS,
+        selectors=replace(
+            _AKORDA_SELECTORS,
+            link_pattern=rf"^https?://[^/?#]+/{language}/[\w-]+-\d{{4,}}/?(?:[?#].*)?$",
+            exclude=AKORDA_EXCLUDE,
+        ),
         verify_tls=False,
         user_agent=BROWSER_AGENT,
     )
@@ -118,6 +132,7 @@ CATALOG: tuple[Source, ...] = (
             link="a[href]",
             date="div.search__date",
             summary="div.search__text-wrapper > p",
+            link_pattern=r"^https?://[^/?#]+/en/press-release/item/\d{4}/\d{2}/\d{2}/[^/?#]+/?$",
         ),
     ),
 )

@@ -14,8 +14,10 @@ class ParseError(SourceError):
 
 
 class StatusError(FetchError):
-    """The server answered an error status. For 404 and 410 the page it sent is kept:
-    a site that moved its feed often says where on that page (readout.relocation)."""
+    """The server answered an error status. The page it sent is kept (up to
+    ``scrapers.fetch.ERROR_BODY_BYTES``, all of it for 404 and 410: a site that moved its
+    feed often says where on that page, readout.relocation); a block page tells an outage
+    from a refusal, and ``readout check --save`` writes it for a bug report."""
 
     def __init__(
         self,
@@ -24,9 +26,11 @@ class StatusError(FetchError):
         url: str,
         body: bytes = b"",
         content_type: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
     ) -> None:
         super().__init__(message)
         self.status = status
         self.url = url
         self.body = body
         self.content_type = content_type
+        self.headers = headers

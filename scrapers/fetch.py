@@ -65,10 +65,15 @@ class Fetched:
     etag: str | None
     last_modified: str | None
     content_type: str | None
+    headers: tuple[tuple[str, str], ...] = ()
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+# Enough of an error page to tell a block page from an outage, in a bug report.
+ERROR_BODY_BYTES = 256_000
 
 
 class Fetcher:
@@ -143,26 +148,28 @@ class Fetcher:
             elif response.status_code >= 400:
                 phrase = response.reason_phrase or ""
                 gone = response.status_code in GONE_STATUSES
+                limit = self.policy.max_bytes if gone else ERROR_BODY_BYTES
+                try:
+                    body = await self._read_capped(response, min(limit, self.policy.max_bytes))
+                except FetchError:
+                    if gone:
+                        raise
+                    body = b""
+                kept = _fetched(response, body, validators)
                 raise StatusError(
                     f"HTTP {response.status_code} {phrase}".strip(),
-                    response.status_code,
-                    str(response.url),
-                    await self._read_capped(response) if gone else b"",
-                    response.headers.get("Content-Type"),
+                    kept.status,
+                    kept.url,
+                    kept.body,
+                    kept.content_type,
+                    kept.headers,
                 )
             else:
                 body = await self._read_capped(response)
-            return Fetched(
-                url=str(response.url),
-                status=response.status_code,
-                body=body,
-                etag=response.headers.get("ETag") or validators.etag,
-                last_modified=response.headers.get("Last-Modified") or validators.last_modified,
-                content_type=response.headers.get("Content-Type"),
-            )
+            return _fetched(response, body, validators)
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        limit = self.policy.max_bytes
+    async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
+        limit = self.policy.max_bytes if limit is None else limit
         too_big = FetchError(f"response larger than {limit} bytes (http.max_bytes)")
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -194,6 +201,18 @@ class Fetcher:
                 trust_env=False,
             )
         return client
+
+
+def _fetched(response: httpx.Response, body: bytes, validators: Validators) -> Fetched:
+    return Fetched(
+        url=str(response.url),
+        status=response.status_code,
+        body=body,
+        etag=response.headers.get("ETag") or validators.etag,
+        last_modified=response.headers.get("Last-Modified") or validators.last_modified,
+        content_type=response.headers.get("Content-Type"),
+        headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw),
+    )
 
 
 def _transport(source: Source, policy: FetchPolicy) -> httpx.AsyncHTTPTransport:

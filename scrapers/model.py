@@ -16,16 +16,18 @@ TEXT_CHARS = 100_000
 
 @dataclass(frozen=True)
 class Selectors:
-    """CSS selectors that turn a list page into items, so a new HTML source is configuration.
+    """What turns a list page into items, so a new HTML source is configuration.
 
-    Every selector except ``item`` is evaluated inside one item element. ``link`` defaults to
-    the title element when that is an ``<a>``, else to the first ``a[href]`` of the item.
-    ``link_pattern`` keeps only links whose path matches it (Akorda's list mixes news with
-    navigation), ``exclude`` drops links that match it (asset declarations).
+    ``link_pattern`` (matched against a link's absolute URL) says what an article's address
+    looks like, and is what survives a redesign; ``exclude`` drops links that match it
+    (asset declarations). The CSS selectors refine that: every selector except ``item`` is
+    evaluated inside one item element, and ``link`` defaults to the title element when that
+    is an ``<a>``, else to the first ``a[href]`` of the item. A source may give only the
+    pattern; one whose selectors find nothing is read by the pattern (scrapers.links).
     """
 
-    item: str
-    title: str
+    item: str | None = None
+    title: str | None = None
     link: str | None = None
     date: str | None = None
     summary: str | None = None
@@ -143,7 +145,7 @@ class Skipped:
     """An entry of a document that could not be made into an item, and why.
 
     ``position`` counts entries from 1 in document order, so a user can find it in the
-    raw feed they attach to a bug report.
+    raw document they attach to a bug report.
     """
 
     position: int
@@ -152,11 +154,14 @@ class Skipped:
 
 @dataclass(frozen=True)
 class Batch:
-    """What one document yielded: its items, and the entries that had to be left out.
+    """What one document yielded: its items, the entries left out, and how it was read.
 
     A bad entry costs only itself; the skipped ones are kept so ``readout check`` can say
-    which and why, and /status can count them.
+    which and why, and /status can count them. ``fallback`` says a page's selectors found
+    nothing and its items were read by link pattern: the layout changed, and admins are
+    told once (readout.health).
     """
 
     items: list[Item] = field(default_factory=list)
     skipped: tuple[Skipped, ...] = ()
+    fallback: bool = False

@@ -29,12 +29,12 @@ def parse(
 def parse_batch(
     body: bytes, source: Source, *, url: str | None = None, content_type: str | None = None
 ) -> Batch:
-    """The items, and the entries that had to be skipped with their reasons."""
+    """The items, the entries skipped with their reasons, and whether a page fell back."""
     if source.kind == "html":
         # A byte-order mark outranks the page's own <meta charset> in BeautifulSoup, so
         # the page is read as decoded here, bad bytes repaired, never re-guessed.
         text = decode(body, content_type, language=source.language, is_html=True).text
-        batch = Batch(parse_page(_UTF8_BOM + text.encode("utf-8"), source, url=url))
+        batch = parse_page(_UTF8_BOM + text.encode("utf-8"), source, url=url)
     else:
         batch = parse_feed(body, source, url=url, content_type=content_type)
     items = placeholder_times([clean_item(item) for item in batch.items])

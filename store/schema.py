@@ -232,6 +232,12 @@ def _v7_paused_topics(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v8_layout_fallback(db: sqlite_utils.Database) -> None:
+    """Since when a page source's selectors have found nothing and its items have been read
+    by link pattern: admins are told once, and /status shows it until the selectors match."""
+    db.table("source_state").add_column("fallback_since", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -240,6 +246,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v5_heartbeat,
     _v6_what_sources_gave,
     _v7_paused_topics,
+    _v8_layout_fallback,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

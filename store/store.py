@@ -58,6 +58,7 @@ class FetchState:
     skipped_reason: str | None = None
     moved_to: str | None = None
     moved_from: str | None = None
+    fallback_since: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,10 @@ class Store:
     def set_announced(self, source_id: str, announced: str | None) -> None:
         """What admins were last told about this source (None: that it is fine)."""
         self._upsert_state(source_id, announced=announced)
+
+    def set_fallback(self, source_id: str, since: str | None) -> None:
+        """Since when a page source has been read by link pattern (None: by its selectors)."""
+        self._upsert_state(source_id, fallback_since=since)
 
     def record_failure(self, source_id: str, error: str, at: datetime | None = None) -> FetchState:
         """Count one more consecutive failure; ``failing_since`` marks where the run began."""

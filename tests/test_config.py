@@ -113,7 +113,7 @@ def test_builtin_source_override_keeps_its_parser() -> None:
     akorda = cfg.source("akorda-ru")
     assert akorda is not None and akorda.url == "http://mirror.example/ru/events"
     assert akorda.interval == 120 and akorda.kind == "html"
-    assert akorda.selectors is not None and akorda.selectors.item == "div.card"
+    assert akorda.selectors is not None and akorda.selectors.item == "div.card, p.date_main_block"
     assert akorda.timezone == "Asia/Almaty"
 
 
@@ -138,7 +138,10 @@ def test_fallbacks_belong_to_the_url_they_were_given_for() -> None:
 def test_selector_override_changes_only_the_given_selector() -> None:
     cfg = config({"sources": [{"id": "akorda-en", "selectors": {"date": "span.date"}}]})
     selectors = cfg.source("akorda-en").selectors  # type: ignore[union-attr]
-    assert selectors is not None and (selectors.item, selectors.date) == ("div.card", "span.date")
+    assert selectors is not None and (selectors.item, selectors.date) == (
+        "div.card, p.date_main_block",
+        "span.date",
+    )
 
 
 def test_new_html_source_from_selectors() -> None:

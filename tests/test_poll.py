@@ -210,7 +210,7 @@ def test_check_of_a_broken_source_is_one_line_and_exit_1(
         (["check"], "the following arguments are required: ID"),
         (["check", "kremlin-en", "--url", "ftp://x"], "is not an http(s) URL"),
         (["check", "kremlin-en", "--file", "/no/such/file"], "No such file"),
-        (["check", "kremlin-en", "--file", "a", "--url", "http://x"], "not allowed with"),
+        (["check", "kremlin-en", "--save", "/dev/null"], "exists and is not a folder"),
         (["frobnicate"], "invalid choice"),
         ([], "required: COMMAND"),
         (["poll", "--bogus"], "unrecognized arguments"),
