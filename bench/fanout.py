@@ -1,5 +1,5 @@
-"""Fan one alert out to many subscribed chats through the fake Bot API, with the real
-python-telegram-bot rate limiter, and compare the wall time with Telegram's own limit
+"""Fan one alert out to many subscribed chats through the fake Bot API, with Readout's
+rate limiter (bot.flood), and compare the wall time with Telegram's own limit
 (30 messages a second). Then measure end-to-end latency: an item appearing at a source
 until its sendMessage reaches the fake server, through the running service.
 

@@ -30,6 +30,7 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -86,9 +87,13 @@ class Sender:
         concurrency: int = 16,
         on_attempt: DeliveryHook | None = None,
         admins: Iterable[int] = (),
+        online: asyncio.Event | None = None,
     ) -> None:
         self.store = store
         self.admins = tuple(admins)
+        # Set while Telegram answers (bot.link): while it is clear, alerts wait in the
+        # outbox instead of spending their retries on a dead line; wake() when it is set.
+        self.online = online
         self.on_attempt = on_attempt
         self.bot = bot
         self.leader_names = leader_names
@@ -110,11 +115,17 @@ class Sender:
             await self.drain()
             await self._sleep_until_due(stop)
 
+    def _offline(self) -> bool:
+        return self.online is not None and not self.online.is_set()
+
     async def _sleep_until_due(self, stop: asyncio.Event) -> None:
         next_due = self.store.outbox.next_due_at()
-        timeout = IDLE_CHECK_SECONDS
-        if next_due is not None:
-            timeout = max(0.0, min(timeout, (next_due - datetime.now(UTC)).total_seconds()))
+        timeout: float | None = IDLE_CHECK_SECONDS
+        if self._offline():
+            timeout = None  # until woken: Telegram is back
+        elif next_due is not None:
+            wait = (next_due - datetime.now(UTC)).total_seconds()
+            timeout = max(0.0, min(IDLE_CHECK_SECONDS, wait))
         waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
         try:
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -128,6 +139,8 @@ class Sender:
         # Every outcome moves a delivery out of "due now" except a chat migration, which
         # makes it due again under the new id; the round limit is a guard, not a schedule.
         for _ in range(MAX_ROUNDS):
+            if self._offline():
+                break
             due = self.store.outbox.due(limit=BATCH)
             if not due:
                 break
@@ -144,6 +157,8 @@ class Sender:
     async def _send_chat(self, deliveries: list[Delivery]) -> None:
         async with self._slots:
             for delivery in deliveries:
+                if self._offline():
+                    return  # the rest stay due, for when Telegram answers again
                 if self.store.subscriptions.chat_status(delivery.chat_id) == "paused":
                     self.store.outbox.skip_chat(delivery.chat_id, "chat paused")
                     return
@@ -213,6 +228,8 @@ class Sender:
         except BadRequest as error:
             return await self._bad_request(delivery, alert, error)
         except NetworkError as error:  # 5xx, timeouts, connection trouble
+            outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), error.message)
+        except InvalidToken as error:  # the service stops (bot.link); the alert stays owed
             outbox.retry_at(delivery.id, _after(_backoff(delivery.attempts)), error.message)
         except TelegramError as error:
             outbox.failed(delivery.id, error.message)

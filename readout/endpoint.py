@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
 
@@ -22,8 +23,18 @@ READ_TIMEOUT = 5.0
 MAX_LINE = 8192
 MAX_HEADERS = 100
 
-HealthCheck = Callable[[], Awaitable[str | None]]
-"""None when healthy, else the one-line reason it is not."""
+
+@dataclass(frozen=True)
+class Degraded:
+    """Working, but not fully: 200 with ``degraded: <reason>``, since restarting would not
+    help (Telegram unreachable: alerts wait in the outbox and go out when it answers)."""
+
+    reason: str
+
+
+HealthCheck = Callable[[], Awaitable[str | Degraded | None]]
+"""None when healthy, Degraded when working without something a restart cannot bring
+back, else the one-line reason it is unhealthy (503: a restart may cure it)."""
 Scrape = Callable[[str | None], tuple[bytes, str]]
 """The metrics body and its content type, given the scraper's Accept header."""
 
@@ -99,6 +110,8 @@ class Endpoint:
                 reason = f"health check failed: {type(error).__name__}: {error}"
             if reason is None:
                 status, body = HTTPStatus.OK, b"ok\n"
+            elif isinstance(reason, Degraded):
+                status, body = HTTPStatus.OK, f"degraded: {reason.reason}\n".encode()
             else:
                 status, body = HTTPStatus.SERVICE_UNAVAILABLE, reason.encode() + b"\n"
         elif path == "/metrics":

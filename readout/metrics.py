@@ -92,6 +92,15 @@ class Metrics:
         for outcome in ("sent", "edited", "retried", "failed", "skipped"):
             self.deliveries.labels(outcome)
 
+    def watch_telegram(self, up: Callable[[], bool]) -> None:
+        """``readout_telegram_up``: only with a token, so that a console-only service does not
+        look like one whose Telegram is down."""
+        Gauge(
+            "readout_telegram_up",
+            "1 while Telegram answers the bot, 0 while it is unreachable",
+            registry=self.registry,
+        ).set_function(lambda: 1.0 if up() else 0.0)
+
     def watch_outbox(self, pending: Callable[[], int]) -> None:
         """Read the number of pending deliveries from the store at each scrape."""
         self.pending.set_function(pending)

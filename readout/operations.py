@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.admin import AdminError, CheckReport
@@ -21,11 +22,19 @@ from store.store import FetchState, Store
 
 
 class Operations:
-    def __init__(self, registry: Registry, store: Store, fetcher: Fetcher, threshold: int) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        store: Store,
+        fetcher: Fetcher,
+        threshold: int,
+        telegram: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.registry = registry
         self.store = store
         self.fetcher = fetcher
         self.threshold = threshold
+        self.telegram = telegram  # what is wrong with the link to Telegram, if anything
         self.started = time.monotonic()
 
     def _known(self, source_id: str) -> Source:
@@ -59,6 +68,8 @@ class Operations:
         if not url.lower().startswith(("http://", "https://")):
             raise AdminError(f"“{html.escape(url)}” is not an http(s) URL.")
         source, items = await self._read(Source(id=source_id, name=name or source_id, url=url))
+        if self.registry.source(source_id) is not None:  # added by another chat meanwhile
+            raise AdminError(f"A source “{source_id}” exists already; /removesource it first.")
         if not items:
             raise AdminError(f"{html.escape(source.url)} gives no items, so it was not added.")
         self.store.admin.add_source(source)
@@ -109,10 +120,13 @@ class Operations:
     def status_header(self) -> str:
         queue = self.store.outbox.counts()
         uptime = timedelta(seconds=int(time.monotonic() - self.started))
+        pending = queue.get("pending", 0)
+        problem = self.telegram()
+        link = "up" if problem is None else f"⚠️ {html.escape(problem)} ({pending} waiting)"
         return (
             f"<b>Readout {__version__}</b> · up {uptime} · queue: "
-            f"{queue.get('pending', 0)} pending, {queue.get('failed', 0)} failed, "
-            f"{queue.get('sent', 0)} sent"
+            f"{pending} pending, {queue.get('failed', 0)} failed, "
+            f"{queue.get('sent', 0)} sent\nTelegram: {link}"
         )
 
     def status_lines(self) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+import random
 import signal
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -23,15 +24,17 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Update
-from telegram.error import InvalidToken, TelegramError
-from telegram.ext import Application
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ExtBot
 
-from bot.application import build_application
+from bot.application import build_alert_bot, build_application
 from bot.commands import Readout, bot_commands
+from bot.flood import FloodGate, TelegramLimits
+from bot.link import TelegramLink
 from bot.routing import route
 from bot.sender import Sender
 from readout.config import Config
-from readout.endpoint import Endpoint, EndpointError
+from readout.endpoint import Degraded, Endpoint, EndpointError
 from readout.health import fallback_change, judge
 from readout.logs import status
 from readout.metrics import Metrics
@@ -52,6 +55,15 @@ STOP_GRACE_SECONDS = 8.0
 UPKEEP_FIRST_SECONDS = 60.0
 UPKEEP_JOB, UPKEEP_STORE = "@upkeep", "upkeep"
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# Reaching Telegram again after a failure: 1 s, doubling up to 60 s, each jittered.
+CONNECT_FIRST_SECONDS, CONNECT_CAP_SECONDS = 1.0, 60.0
+
+
+def connect_delay(attempt: int) -> float:
+    """Seconds before connection attempt ``attempt + 1``: exponential, with jitter (half to
+    all of the step) so that many instances do not knock on Telegram in step."""
+    step = min(CONNECT_CAP_SECONDS, CONNECT_FIRST_SECONDS * 2.0 ** min(attempt, 16))
+    return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
 
 
 def run_service(config: Config) -> int:
@@ -65,9 +77,14 @@ class Service:
         self.stopping = asyncio.Event()
         self.sender: Sender | None = None
         self.application: Application | None = None  # type: ignore[type-arg]
+        self.alert_bot: ExtBot | None = None  # type: ignore[type-arg]
+        self.link: TelegramLink | None = None
         self.metrics = Metrics()
         self.endpoint: Endpoint | None = None
         self._sending: asyncio.Task[None] | None = None
+        self._connecting: asyncio.Task[None] | None = None
+        self._connected = False
+        self._commands_set = False
 
     async def run(self, handle_signals: bool = True) -> int:
         """Serve until ``stopping`` is set (by a signal, or by the caller)."""
@@ -108,7 +125,7 @@ class Service:
         """The health endpoint first (so its address is known early), then the work."""
         endpoint = Endpoint(
             self.config.settings.health.listen,
-            lambda: self._health(scheduler),
+            lambda: self._health(scheduler, store),
             self.metrics.exposition,
         )
         async with endpoint:
@@ -121,21 +138,26 @@ class Service:
             else:
                 await self._run_with_telegram(application, scheduler, store)
 
-    async def _health(self, scheduler: AsyncIOScheduler) -> str | None:
-        """Why the service is unhealthy, or None: what ``GET /healthz`` answers."""
+    async def _health(self, scheduler: AsyncIOScheduler, store: Store) -> str | Degraded | None:
+        """What ``GET /healthz`` answers: a reason to restart (503), Degraded, or None.
+
+        Telegram being unreachable is never a reason to restart: alerts wait in the
+        outbox and the bot reconnects by itself, so it is 200 "degraded", with the count.
+        """
         if self.stopping.is_set():
             return "stopping"
         if not scheduler.running:
             return "scheduler not running"
         if self.application is not None:
-            sending = self._sending
-            if sending is None:
-                return "sender not started"
-            if sending.done():
-                error = None if sending.cancelled() else sending.exception()
-                return f"sender stopped: {error!r}" if error else "sender stopped"
+            tasks = (("sender", self._sending), ("telegram connection", self._connecting))
+            for name, task in tasks:
+                if task is None:
+                    return f"{name} not started"
+                if task.done():
+                    error = None if task.cancelled() else task.exception()
+                    return f"{name} stopped: {error!r}" if error else f"{name} stopped"
             updater = self.application.updater
-            if updater is None or not updater.running:
+            if self._connected and (updater is None or not updater.running):
                 return "not receiving Telegram updates"
         path = self.config.settings.store.path
         if path != ":memory:":
@@ -143,6 +165,9 @@ class Service:
                 await asyncio.to_thread(probe_writable, path)
             except (sqlite3.Error, OSError) as error:
                 return f"store not writable: {error}"
+        if self.link is not None and (problem := self.link.problem()) is not None:
+            waiting = store.outbox.counts().get("pending", 0)
+            return Degraded(f"telegram {problem} ({waiting} waiting)")
         return None
 
     def _schedule_upkeep(self, scheduler: AsyncIOScheduler, store: Store) -> None:
@@ -212,8 +237,14 @@ class Service:
 
     def _application(self, store: Store, registry: Registry, fetcher: Fetcher) -> Application:  # type: ignore[type-arg]
         telegram = self.config.settings.telegram
+        link = self.link = TelegramLink()
+        limits = TelegramLimits()
         operations = Operations(
-            registry, store, fetcher, self.config.settings.scheduler.failures_before_alert
+            registry,
+            store,
+            fetcher,
+            self.config.settings.scheduler.failures_before_alert,
+            telegram=link.problem,
         )
         readout = Readout(
             store=store,
@@ -223,17 +254,28 @@ class Service:
             ops=operations,
         )
         application = build_application(
-            self.config.token, telegram.api_base_url, readout, telegram.link_previews
+            self.config.token,
+            telegram.api_base_url,
+            readout,
+            telegram.link_previews,
+            link=link,
+            limits=limits,
+        )
+        self.alert_bot = build_alert_bot(
+            self.config.token, telegram.api_base_url, link, limits, telegram.link_previews
         )
         self.sender = Sender(
             store,
-            application.bot,
+            self.alert_bot,
             leader_names=lambda: {leader.id: leader.name for leader in registry.leaders()},
             highlight=lambda text: [(m.start, m.end) for m in registry.matcher().matches(text)],
             link_previews=telegram.link_previews,
             on_attempt=self.metrics.delivered,
             admins=telegram.admins,
+            online=link.up,
         )
+        link.on_up.append(self.sender.wake)
+        self.metrics.watch_telegram(link.up.is_set)
         readout.on_subscribed = self.sender.wake
         self.application = application
         return application
@@ -244,24 +286,127 @@ class Service:
         scheduler: AsyncIOScheduler,
         store: Store,
     ) -> None:
-        assert self.sender is not None
-        async with application:
-            await application.bot.set_my_commands(bot_commands())
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
-            scheduler.start()
-            sending = asyncio.create_task(self.sender.run(self.stopping))
-            sending.add_done_callback(self._sender_ended)
-            self._sending = sending
-            await self.stopping.wait()
+        """Polling and the outbox start at once; the bot joins whenever Telegram answers.
+
+        Raises InvalidToken once Telegram has rejected the token, at start-up or later:
+        that is the one Telegram failure a wait cannot mend.
+        """
+        assert self.sender is not None and self.link is not None
+        scheduler.start()
+        sending = asyncio.create_task(self.sender.run(self.stopping))
+        sending.add_done_callback(self._sender_ended)
+        self._sending = sending
+        self._connecting = asyncio.create_task(self._keep_connected(application))
+        waiters = {
+            asyncio.create_task(self.stopping.wait()),
+            asyncio.create_task(self.link.rejected.wait()),
+        }
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+            self.stopping.set()
             scheduler.shutdown(wait=False)
-            await asyncio.wait({sending}, timeout=STOP_GRACE_SECONDS)
-            if not sending.done():
-                sending.cancel()
-                await asyncio.wait({sending}, timeout=1)
-            await application.updater.stop()
+            self._connecting.cancel()
+            await asyncio.wait({self._connecting}, timeout=STOP_GRACE_SECONDS)
+            await self._stop_sending(sending)
+            await self._disconnect(application)
+        if self.link.rejected.is_set():
+            raise InvalidToken("rejected")
+
+    async def _stop_sending(self, sending: asyncio.Task[None]) -> None:
+        """Let an alert on the wire get its answer recorded; anything else the sender may be
+        doing (sitting out a flood wait, pacing a chat, idling) is safe to cancel at once."""
+        gate = self.alert_bot.rate_limiter if self.alert_bot is not None else None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + STOP_GRACE_SECONDS
+        while not sending.done() and loop.time() < deadline:
+            if isinstance(gate, FloodGate) and gate.on_wire == 0:
+                break
+            await asyncio.wait({sending}, timeout=0.05)
+        if not sending.done():
+            sending.cancel()
+            await asyncio.wait({sending}, timeout=1)
+
+    async def _keep_connected(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Connect, and while connected, probe Telegram whenever the link is down.
+
+        The updater's own retries would notice Telegram's return too, but only at the end
+        of a long poll; a cheap getMe at 1 s, 2 s, 4 s ... 60 s (jittered) notices sooner,
+        and the sender, which holds alerts while the link is down, starts sooner.
+        """
+        assert self.link is not None
+        attempt = 0
+        while True:
+            if self._connected and self.link.up.is_set():
+                await self.link.down.wait()
+                attempt = 0
+            try:
+                if self._connected:
+                    await application.bot.get_me()
+                else:
+                    await self._connect(application)
+                attempt = 0
+                continue
+            except InvalidToken:  # its message holds the token: only the scrubbed log has it
+                log.debug("Telegram rejected the token", exc_info=True)
+                self.link.rejected.set()
+                return
+            except NetworkError as error:  # the link has logged the change of state
+                log.debug("Telegram still unreachable: %s", error.message)
+            except TelegramError as error:
+                log.warning("connecting to Telegram failed: %s", error.message)
+            await asyncio.sleep(connect_delay(attempt))
+            attempt += 1
+
+    async def _connect(self, application: Application) -> None:  # type: ignore[type-arg]
+        """Each step is skipped once done, so a failure part-way resumes where it stopped."""
+        assert self.alert_bot is not None
+        await application.initialize()  # getMe: Telegram checks the token here
+        await self.alert_bot.initialize()
+        if not self._commands_set:
+            try:
+                await application.bot.set_my_commands(bot_commands())
+            except NetworkError:
+                raise
+            except TelegramError as error:  # a menu is a nicety: never worth not running
+                log.warning("could not set the command menu: %s", error.message)
+            self._commands_set = True
+        if not application.running:
+            await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, error_callback=self._polling_failed
+        )
+        self._connected = True
+        status(f"connected to Telegram as @{application.bot.username}")
+
+    def _polling_failed(self, error: TelegramError) -> None:
+        """PTB's updater retries getUpdates by itself and would log each failure with a
+        traceback; the link logs each change of state once instead (bot.link)."""
+        log.debug("getUpdates failed: %s", error.message)
+
+    async def _disconnect(self, application: Application) -> None:  # type: ignore[type-arg]
+        updater = application.updater
+        if updater is not None and updater.running:
+            # Stopping, the updater confirms what it fetched with one last getUpdates; with
+            # Telegram away that fails as expected, and PTB would log it as an error with a
+            # traceback. Those updates are simply fetched again at the next start.
+            quiet = _SkipRecord("Error while calling `get_updates` one more time")
+            updates_log = logging.getLogger("telegram.ext.Updater")
+            if self.link is not None and not self.link.up.is_set():
+                updates_log.addFilter(quiet)
+            try:
+                await updater.stop()
+            finally:
+                updates_log.removeFilter(quiet)
+        if application.running:
             await application.stop()
+        await application.shutdown()
+        await application.bot.shutdown()  # if initialize() failed part-way, its pools are open
+        if self.alert_bot is not None:
+            await self.alert_bot.shutdown()
 
     def _sender_ended(self, sending: asyncio.Task[None]) -> None:
         if not sending.cancelled() and (error := sending.exception()) is not None:
@@ -345,7 +490,7 @@ class Service:
     async def _tell_admins(self, text: str) -> None:
         """Health notices go straight to each admin; a failed one is logged, not queued."""
         log.warning("%s", text)  # a source's change of state: one line, whoever hears it
-        if self.application is None:
+        if self.application is None or not self._connected:  # the log line is all there is
             return
         for admin in self.config.settings.telegram.admins:
             try:
@@ -366,6 +511,15 @@ class Service:
                 print(render_console_alert(item, outcome.source), flush=True)
         except BrokenPipeError:  # `readout run | head`: the reader has what it wanted
             self.stopping.set()
+
+
+class _SkipRecord(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(self.prefix)
 
 
 def render_console_alert(item: Item, source: Source) -> str:

@@ -479,6 +479,8 @@ class FakeTelegram:
         # such as push_text(), can wake waiters without awaiting a lock.
         self._changed = asyncio.Event()
         self._closed = False
+        # An HTTP status (e.g. 502) every method answers with while set: Telegram down.
+        self.outage: int | None = None
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -517,12 +519,13 @@ class FakeTelegram:
         """For ``ApplicationBuilder().base_file_url(...)``."""
         return f"{self.base_url}/file/bot"
 
-    async def start(self) -> FakeTelegram:
+    async def start(self, port: int = 0) -> FakeTelegram:
+        """Serve on ``port`` (0: a free one), e.g. one a service was told of before we came up."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         self._loop = asyncio.get_running_loop()
@@ -878,6 +881,8 @@ class FakeTelegram:
         self.calls.append(call)
         self._notify()
         try:
+            if self.outage is not None:
+                raise ApiError(self.outage, "Bad Gateway")
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
             self._raise_injected(method, call.params)

@@ -28,6 +28,7 @@ class Harness:
     site: FixtureSite
     service: Service
     db: Path
+    task: asyncio.Task[int]
 
     def publish(self, *entries: tuple[int, str]) -> None:
         self.site.add("/feed", atom(*entries))
@@ -56,14 +57,25 @@ async def until(condition: Callable[[], bool], timeout: float, what: str) -> Non
 
 @asynccontextmanager
 async def serving(
-    fake: FakeTelegram, site: FixtureSite, folder: Path, extra: str = ""
+    fake: FakeTelegram,
+    site: FixtureSite,
+    folder: Path,
+    extra: str = "",
+    api_url: str | None = None,
+    connected: bool = True,
+    exit_code: int = 0,
 ) -> AsyncIterator[Harness]:
-    """``readout run`` in this event loop against the fake Bot API and the fixture site."""
+    """``readout run`` in this event loop against the fake Bot API and the fixture site.
+
+    ``api_url`` points it elsewhere (a port nothing listens on yet); with ``connected``
+    False it yields after the first poll, not waiting for the bot to reach Telegram.
+    """
     if "/feed" not in site.routes:
         site.add("/feed", atom((1, "Baseline item about Putin")))
     config = folder / "readout.toml"
     config.write_text(
-        f'[telegram]\ntoken = "{fake.token}"\napi_base_url = "{fake.bot_url}"\n{extra}'
+        f'[telegram]\ntoken = "{fake.token}"\napi_base_url = "{api_url or fake.bot_url}"\n'
+        f"{extra}"
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
         '[health]\nlisten = "127.0.0.1:0"\n'
         f'[store]\npath = "{folder / "r.db"}"\n'
@@ -71,9 +83,10 @@ async def serving(
     )
     service = Service(load_config(config, env={}))
     task = asyncio.create_task(service.run(handle_signals=False))
-    harness = Harness(fake, site, service, folder / "r.db")
+    harness = Harness(fake, site, service, folder / "r.db", task)
     try:
-        await fake.wait_call("getUpdates")
+        if connected:
+            await fake.wait_call("getUpdates")
         await harness.polls(1)
         with harness.store() as store:  # fetched, and stored (off the loop) and recorded
             polled = lambda: store.fetch_state("kremlin-en").last_attempt is not None  # noqa: E731
@@ -81,7 +94,7 @@ async def serving(
         yield harness
     finally:
         service.stopping.set()
-        assert await asyncio.wait_for(task, 10) == 0
+        assert await asyncio.wait_for(task, 10) == exit_code
 
 
 @pytest_asyncio.fixture
