@@ -19,14 +19,14 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.pages import MESSAGE_LIMIT, PageError, page_of, paginate, plain_text
 from scrapers.model import Item
 from store.admin import AdminRecords
 from store.subscriptions import Target
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 NEWEST_SHOWN = 5
-STATUS_PAGE = 25
-AUDIT_SHOWN = 15
+AUDIT_SHOWN = 100
 
 
 class AdminError(Exception):
@@ -66,9 +66,10 @@ AdminAction = Callable[
 def record(
     records: AdminRecords, user: User, command: str, arguments: str, reply: str, ok: bool
 ) -> None:
-    """One line of the audit trail: who, what, and the reply as they read it."""
+    """One line of the audit trail: who, what, and the reply as they read it (the store
+    cuts each to its bound)."""
     name = user.username or user.full_name
-    records.audit(user.id, name, command, arguments, _plain(reply)[:300], ok)
+    records.audit(user.id, name, command, arguments, plain_text(reply), ok)
 
 
 def admin_command(
@@ -94,30 +95,11 @@ def admin_command(
             except AdminError as error:
                 reply, ok = str(error), False
         record(records(context), user, name, " ".join(arguments), reply, ok)
-        for chunk in split_message(reply):
+        # Listing actions reply one page (bot.pages); this only guards the others.
+        for chunk in paginate("", reply.split("\n"), MESSAGE_LIMIT - 96):
             await message.reply_text(chunk)
 
     return handle
-
-
-def _plain(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
-
-
-def split_message(text: str, limit: int = 4000) -> list[str]:
-    """Cut a long reply at line ends so no message breaks Telegram's 4,096 limit."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        line = line if len(line) <= limit else line[: limit - 1] + "…"
-        if current and len(current) + 1 + len(line) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        chunks.append(current)
-    return chunks or [""]
 
 
 def _need(arguments: list[str], count: int, usage: str) -> None:
@@ -192,16 +174,14 @@ async def check(
 async def status(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    lines = ops.status_lines()
-    pages = max(1, -(-len(lines) // STATUS_PAGE))
-    page = 1
-    if args:
-        if not args[0].isdigit() or not 1 <= int(args[0]) <= pages:
-            raise AdminError(f"Usage: /status [page], with page from 1 to {pages}.")
-        page = int(args[0])
-    shown = lines[(page - 1) * STATUS_PAGE : page * STATUS_PAGE]
-    footer = f"\nPage {page} of {pages}: /status {page + 1} for more." if page < pages else ""
-    return "\n".join([ops.status_header(), *shown]) + footer
+    return _page("status", ops.status_header(), ops.status_lines(), args)
+
+
+def _page(command: str, header: str, lines: list[str], args: list[str]) -> str:
+    try:
+        return page_of(command, header, lines, args[0] if args else None)
+    except PageError as error:
+        raise AdminError(str(error)) from None
 
 
 async def add_leader(
@@ -230,7 +210,9 @@ async def audit(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
     lines = ops.audit_lines(AUDIT_SHOWN)
-    return "\n".join(["<b>Latest admin actions</b>", *lines]) if lines else "No admin actions yet."
+    if not lines:
+        return "No admin actions yet."
+    return _page("audit", "<b>Latest admin actions</b>", lines, args)
 
 
 ADMIN_ACTIONS: dict[str, AdminAction] = {

@@ -46,11 +46,12 @@ from bot.admin import (
 )
 from bot.buttons import KEYBOARD_BUTTONS, answer_text, keyboard_leaders, pressed_leader, toggle_data
 from bot.leaders import Leader
+from bot.pages import PageError, page_argument, page_of, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
 from scrapers.model import Source
 from store.store import Store
-from store.subscriptions import Target
+from store.subscriptions import MAX_KEYWORDS, MAX_SUBSCRIPTIONS, LimitReached, Target
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("unsubscribe", "Stop following a leader or source"),
     ("keyword", "Follow a keyword: /keyword sanctions"),
     ("unkeyword", "Stop following a keyword"),
-    ("subscriptions", "What this chat follows"),
+    ("subscriptions", "What this chat follows: /subscriptions [page]"),
     ("leaders", "The watched leaders, with buttons to follow them"),
     ("sources", "The sources Readout reads"),
     ("recent", "The latest items: /recent [leader]"),
@@ -79,9 +80,11 @@ HELP = (
     "/leaders — watched leaders, with one-tap buttons\n"
     "/sources — the sources read\n"
     "/recent [<i>leader</i>] — the latest items\n\n"
-    "Each item is sent once per chat, with the leaders it mentions. In groups, only "
-    "administrators can change subscriptions. In a forum, subscriptions belong to the topic "
-    "they were made in."
+    "Each item is sent once per chat, with the leaders it mentions; a source that publishes "
+    "a flood of items at once sends one summary instead. In groups, only administrators can "
+    "change subscriptions. In a forum, subscriptions belong to the topic they were made in.\n\n"
+    "Long lists come in pages: add the page number, e.g. /subscriptions 2. A chat follows "
+    "at most 300 leaders, sources and keywords (100 keywords)."
 )
 
 
@@ -149,6 +152,42 @@ async def _reply(update: Update, text: str, **options: object) -> None:
         await message.reply_text(text, parse_mode=ParseMode.HTML, **options)  # type: ignore[arg-type]
 
 
+async def _reply_page(
+    update: Update,
+    command: str,
+    header: str,
+    lines: Sequence[str],
+    wanted: str | None,
+    usage: str = "",
+    given: str = "",
+    **options: object,
+) -> None:
+    """One page of a listing (bot.pages): never over Telegram's limit, never dropped."""
+    try:
+        text = page_of(command, header, lines, wanted, usage=usage, given=given)
+    except PageError as error:
+        await _reply(update, str(error))
+        return
+    await _reply(update, text, **options)
+
+
+def _wanted_page(context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    return context.args[0] if context.args else None
+
+
+def _full(error: LimitReached, chat: str = "This chat") -> str:
+    """The polite refusal when a chat follows as much as it may."""
+    if error.kind == "keyword" and error.limit == MAX_KEYWORDS:
+        return (
+            f"{chat} already follows {MAX_KEYWORDS} keywords, the most Readout allows: "
+            "/unkeyword one first. Nothing was changed."
+        )
+    return (
+        f"{chat} already follows {MAX_SUBSCRIPTIONS} leaders, sources and keywords, the "
+        "most Readout allows: /unsubscribe from one first. Nothing was changed."
+    )
+
+
 def _seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Readout:
     """Record the chat; a chat (or forum topic) that talks to us again receives alerts
     again: a message from a topic proves that the topic exists."""
@@ -191,7 +230,7 @@ ADMIN_HELP = (
     "\n\n<b>Admin commands</b>\n"
     "/addsource <i>id url [name]</i> · /removesource <i>id</i> · /pause <i>id</i> · "
     "/resume <i>id</i> · /check <i>id</i>\n"
-    "/status [<i>page</i>] · /audit\n"
+    "/status [<i>page</i>] · /audit [<i>page</i>]\n"
     "/addleader <i>id full name</i> · /alias <i>leader alias</i>\n"
     "/subscribe <i>leader or source</i> <i>@channel or chat id</i>"
 )
@@ -256,10 +295,14 @@ async def _subscribe_elsewhere(
         result, ok = str(error), False
     else:
         readout.store.subscriptions.ensure_chat(target.chat_id, chat_type, title)
-        added = readout.store.subscriptions.add(target, choice.kind, choice.id, user.id)
-        readout.on_subscribed()
-        verb = "Subscribed" if added else "Already subscribed"
-        result, ok = f"{verb} {html.escape(title)} to {_describe(choice)}.", True
+        try:
+            added = readout.store.subscriptions.add(target, choice.kind, choice.id, user.id)
+        except LimitReached as full:
+            result, ok = _full(full, html.escape(title)), False
+        else:
+            readout.on_subscribed()
+            verb = "Subscribed" if added else "Already subscribed"
+            result, ok = f"{verb} {html.escape(title)} to {_describe(choice)}.", True
     record(
         readout.store.admin, user, "subscribe", " ".join([*(context.args or []), where]), result, ok
     )
@@ -292,9 +335,13 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     readout = _readout(context)
     user = update.effective_user
-    added = readout.store.subscriptions.add(
-        target, choice.kind, choice.id, user.id if user else None
-    )
+    try:
+        added = readout.store.subscriptions.add(
+            target, choice.kind, choice.id, user.id if user else None
+        )
+    except LimitReached as full:
+        await _reply(update, _full(full))
+        return
     readout.on_subscribed()
     verb = "Subscribed to" if added else "Already subscribed to"
     await _reply(update, f"{verb} {_describe(choice)}.")
@@ -330,7 +377,11 @@ async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, ad
     shown = f"<code>{html.escape(text)}</code>"
     if add:
         user = update.effective_user
-        done = store.add(target, "keyword", text, user.id if user else None)
+        try:
+            done = store.add(target, "keyword", text, user.id if user else None)
+        except LimitReached as full:
+            await _reply(update, _full(full))
+            return
         await _reply(update, f"{'Following' if done else 'Already following'} keyword {shown}.")
     else:
         done = store.remove(target, "keyword", text)
@@ -356,7 +407,7 @@ async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     leaders = {leader.id: leader.name for leader in readout.leaders()}
     sources_by_id = {source.id: source.name for source in readout.sources()}
-    lines = ["<b>This chat follows:</b>"]
+    lines = []
     for sub in mine:
         if sub.kind == "keyword":
             lines.append(f"• keyword <code>{html.escape(sub.target)}</code>")
@@ -364,7 +415,8 @@ async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         names = leaders if sub.kind == "leader" else sources_by_id
         label = names.get(sub.target, sub.target)
         lines.append(f"• {sub.kind} {_describe(Choice(sub.kind, sub.target, label))}")
-    await _reply(update, "\n".join(lines))
+    header = "<b>This chat follows:</b>"
+    await _reply_page(update, "subscriptions", header, lines, _wanted_page(context))
 
 
 def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
@@ -384,8 +436,7 @@ async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    lines = ["<b>Watched leaders</b> (tap to follow or unfollow):"]
-    lines += [
+    lines = [
         f"• {html.escape(leader.name)} — <code>{html.escape(leader.id)}</code>"
         for leader in readout.leaders()
     ]
@@ -394,7 +445,14 @@ async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             f"\nButtons for {KEYBOARD_BUTTONS} of them, those this chat follows first; "
             "/subscribe <i>id</i> follows any other."
         )
-    await _reply(update, "\n".join(lines), reply_markup=_leader_keyboard(readout, _target(message)))
+    await _reply_page(
+        update,
+        "leaders",
+        "<b>Watched leaders</b> (tap to follow or unfollow):",
+        lines,
+        _wanted_page(context),
+        reply_markup=_leader_keyboard(readout, _target(message)),
+    )
 
 
 async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -420,7 +478,11 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         if store.remove(target, "leader", leader.id):
             note = f"Unsubscribed from {leader.name}"
         else:
-            store.add(target, "leader", leader.id, user_id)
+            try:
+                store.add(target, "leader", leader.id, user_id)
+            except LimitReached as full:
+                await _answer(query, plain_text(_full(full)))
+                return
             readout.on_subscribed()
             note = f"Subscribed to {leader.name}"
     try:
@@ -443,18 +505,18 @@ async def _answer(query: CallbackQuery, text: str) -> None:
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = _seen(update, context)
-    lines = ["<b>Sources</b>:"]
-    lines += [
+    lines = [
         f"• {html.escape(source.name)} — <code>{html.escape(source.id)}</code>"
         for source in readout.sources()
         if source.enabled
     ]
-    await _reply(update, "\n".join(lines))
+    await _reply_page(update, "sources", "<b>Sources</b>:", lines, _wanted_page(context))
 
 
 async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = _seen(update, context)
-    wanted = _argument(context)
+    arguments, page = page_argument(context.args or [])
+    wanted = " ".join(arguments).strip()
     leader_id = None
     if wanted:
         found = resolve(wanted, readout.leaders(), [])
@@ -473,7 +535,16 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         title = html.escape(item.title)
         linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
         lines.append(f"• {when} · {html.escape(stored.source_name)}\n  {linked}")
-    await _reply(update, "\n".join(lines), link_preview_options=NO_PREVIEW)
+    await _reply_page(
+        update,
+        "recent",
+        "",
+        lines,
+        page,
+        usage="[leader]",
+        given=wanted,
+        link_preview_options=NO_PREVIEW,
+    )
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

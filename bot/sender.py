@@ -37,6 +37,7 @@ from telegram.error import (
 )
 
 from bot.alerts import Highlighter, render_alert, render_plain
+from bot.bursts import burst_message
 from scrapers.text import shorten
 from store.outbox import Delivery
 from store.store import Store, StoredItem
@@ -187,8 +188,12 @@ class Sender:
             self._alerts[item_id] = alert
         return self._alerts[item_id]
 
+    def _burst(self, delivery: Delivery) -> _Alert | None:
+        found = burst_message(self.store, delivery)
+        return _Alert(found.stored, found.html, found.plain) if found else None
+
     async def _deliver(self, delivery: Delivery) -> None:
-        alert = self._alert(delivery.item_id)
+        alert = self._alert(delivery.item_id) if delivery.kind == "alert" else self._burst(delivery)
         if alert is None:
             self.store.outbox.failed(delivery.id, "item no longer stored")
             self._report("failed", None, None)

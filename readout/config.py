@@ -45,6 +45,13 @@ class ConfigError(Exception):
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)", re.IGNORECASE)
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# SPEC "Limits": every duration lies between these. The ceiling is what keeps timers,
+# datetime arithmetic and APScheduler clear of OverflowError ("99999999d", inf).
+MIN_DURATION, MAX_DURATION = 1.0, 30 * 86400.0
+# Day figures and counts stop where a value can only be a typo: ten years of retention
+# is already more than any store keeps, and `now - timedelta(days)` must stay a date.
+MAX_DAYS = 3650
+MAX_TELEGRAM_ID = 2**52  # Telegram: user and chat ids have at most 52 significant bits
 
 
 def parse_duration(value: object) -> float:
@@ -65,6 +72,15 @@ def parse_duration(value: object) -> float:
         raise ValueError("must be a duration such as 90s, 5m or 1h")
     if not seconds > 0:
         raise ValueError("must be a positive duration")
+    return seconds
+
+
+def bounded_duration(value: object) -> float:
+    """A duration within SPEC's limits: a poll every 10 ms or a timer 300 years away is a
+    typo, and the latter crashes the scheduler instead of being reported."""
+    seconds = parse_duration(value)
+    if not MIN_DURATION <= seconds <= MAX_DURATION:
+        raise ValueError("must be between 1s and 30d")
     return seconds
 
 
@@ -117,7 +133,8 @@ def _listen(value: str) -> str:
     return value
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration)]
+Duration = Annotated[float, BeforeValidator(bounded_duration)]
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
 WebUrl = Annotated[str, AfterValidator(_web_url)]
 Css = Annotated[str, AfterValidator(_css)]
 Regex = Annotated[str, AfterValidator(_regex)]
@@ -131,26 +148,29 @@ class _Section(BaseModel):
 
 class TelegramSettings(_Section):
     token: SecretStr = SecretStr("")
-    admins: tuple[int, ...] = ()
+    admins: Annotated[
+        tuple[Annotated[int, Field(ge=1, le=MAX_TELEGRAM_ID)], ...], Field(max_length=100)
+    ] = ()
     api_base_url: WebUrl = "https://api.telegram.org/bot"
     link_previews: bool = False
+    burst_limit: int = Field(20, ge=1, le=1000)
 
 
 class StoreSettings(_Section):
     path: Text = "data/readout.db"
-    keep_items_days: int = Field(365, ge=0)
-    keep_deliveries_days: int = Field(90, ge=0)
+    keep_items_days: Days = 365
+    keep_deliveries_days: Days = 90
     maintenance_interval: Duration = 6 * 3600.0
 
 
 class SchedulerSettings(_Section):
     interval: Duration = 300.0
-    failures_before_alert: int = Field(3, ge=1)
+    failures_before_alert: int = Field(3, ge=1, le=1000)
 
 
 class HttpSettings(_Section):
     timeout: Duration = 20.0
-    max_bytes: int = Field(5_000_000, ge=1024)
+    max_bytes: int = Field(5_000_000, ge=1024, le=1_000_000_000)
     allow_private_addresses: bool = False
     concurrency: int = Field(8, ge=1, le=64)
     user_agent: Text = DEFAULT_USER_AGENT
@@ -326,6 +346,12 @@ def _first_problem(error: ValidationError, from_env: set[str]) -> str:
     if kind == "missing":
         return f"{key}: required"
     message = str(problem["msg"]).removeprefix("Value error, ")
+    bound = problem.get("ctx", {})
+    if kind in ("less_than_equal", "greater_than_equal"):
+        message = f"must be at most {bound['le']}" if "le" in bound else ""
+        message = message or f"must be at least {bound['ge']}"
+    elif kind == "too_long":
+        message = f"at most {bound.get('max_length')} entries"
     if kind == "string_pattern_mismatch" and key.endswith(".id"):
         message = "must be lowercase letters, digits, '-' or '_' (at most 64)"
     value = problem.get("input")

@@ -73,7 +73,7 @@ class Operations:
         if not items:
             raise AdminError(f"{html.escape(source.url)} gives no items, so it was not added.")
         self.store.admin.add_source(source)
-        saved = self.store.save_items(source.id, items)
+        saved = await self.store.ingest(source.id, items)
         # No validators or body hash: the next poll parses afresh and finds these same
         # items already stored, so nothing from the baseline is ever alerted.
         self.store.record_success(

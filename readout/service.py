@@ -45,7 +45,7 @@ from readout.schedule import jitter, poll_delay
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
 from store.maintenance import BATCH, Maintenance, cutoff, probe_writable
-from store.store import Store
+from store.store import Routing, Store
 
 log = logging.getLogger(__name__)
 START_STAGGER_SECONDS = 2.0
@@ -202,6 +202,8 @@ class Service:
                 older = cutoff(settings.keep_deliveries_days)
                 while (pruned := upkeep.prune_deliveries(older)) > 0:
                     deliveries += pruned
+                    await asyncio.sleep(0)
+                while upkeep.prune_audit(older) > 0:  # noqa: ASYNC110 - yields between batches
                     await asyncio.sleep(0)
             if settings.keep_items_days:
                 older = cutoff(settings.keep_items_days)
@@ -463,7 +465,8 @@ class Service:
             return
         store = registry.store
         before = store.fetch_state(source.id)
-        router = route if self.sender is not None else None
+        telegram = self.config.settings.telegram
+        router = Routing(route, telegram.burst_limit, telegram.admins) if self.sender else None
         outcome = await poll_source(source, fetcher, store, registry.matcher(), router)
         failures = store.fetch_state(source.id).consecutive_failures
         self.metrics.polled(outcome, failures)

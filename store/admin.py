@@ -11,6 +11,12 @@ from typing import Any
 import sqlite_utils
 
 from scrapers.model import Selectors, Source
+from scrapers.text import shorten
+
+# An audit row is a record of what was asked, not a copy of it: a stranger who sends
+# /addsource with 4,000 characters of arguments a thousand times gets a thousand short rows.
+AUDIT_ARGUMENTS_MAX = 200
+AUDIT_RESULT_MAX = 300
 
 
 def _now() -> str:
@@ -137,15 +143,17 @@ class AdminRecords:
         result: str,
         ok: bool,
     ) -> None:
+        """Who asked what and what they were told, each cut to a bounded length; rows go
+        after ``store.keep_deliveries_days`` (store.maintenance)."""
         with self.db.atomic():
             self.db.table("audit").insert(
                 {
                     "at": _now(),
                     "user_id": user_id,
-                    "user_name": user_name,
-                    "command": command,
-                    "arguments": arguments,
-                    "result": result,
+                    "user_name": shorten(user_name, 64) if user_name else user_name,
+                    "command": shorten(command, 64),
+                    "arguments": shorten(arguments, AUDIT_ARGUMENTS_MAX),
+                    "result": shorten(result, AUDIT_RESULT_MAX),
                     "ok": int(ok),
                 }
             )

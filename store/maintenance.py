@@ -50,6 +50,16 @@ class Maintenance:
             )
             return self._delete_where("deliveries", "id", [int(r[0]) for r in rows.fetchall()])
 
+    def prune_audit(self, older_than: datetime, limit: int = BATCH) -> int:
+        """Delete up to ``limit`` audit rows written before ``older_than``: refusals of
+        strangers are recorded, so without this the trail grows with every attempt."""
+        with self.db.atomic():
+            rows = self.db.execute(
+                "SELECT id FROM audit WHERE at < ? ORDER BY id LIMIT ?",
+                [_iso(older_than), limit],
+            )
+            return self._delete_where("audit", "id", [int(r[0]) for r in rows.fetchall()])
+
     def prune_items(self, older_than: datetime, limit: int = BATCH) -> int:
         """Delete up to ``limit`` items no source has served since ``older_than`` and nobody
         is owed (see above), with every row that refers to them; one short transaction.

@@ -28,6 +28,8 @@ class Delivery:
     attempts: int
     message_id: int | None
     edit_pending: bool
+    kind: str = "alert"
+    detail: str | None = None
 
     @property
     def target(self) -> Target:
@@ -38,7 +40,7 @@ def _iso(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-_COLUMNS = "id, item_id, chat_id, thread_id, attempts, message_id, edit_pending"
+_COLUMNS = "id, item_id, chat_id, thread_id, attempts, message_id, edit_pending, kind, detail"
 
 
 class Outbox:
@@ -59,11 +61,24 @@ class Outbox:
             added += cursor.rowcount
         return added
 
+    def enqueue_message(self, item_id: int, target: Target, kind: str, detail: str) -> int:
+        """Owe ``target`` one message of another ``kind`` than an alert (a burst summary,
+        an admin notice) about ``item_id``; its text is made from ``detail`` when sent."""
+        now = _iso()
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO deliveries "
+            "(item_id, chat_id, thread_id, status, attempts, created_at, next_attempt_at, "
+            "edit_pending, kind, detail) VALUES (?, ?, ?, 'pending', 0, ?, ?, 0, ?, ?)",
+            [item_id, target.chat_id, target.thread_id, now, now, kind, detail],
+        )
+        return cursor.rowcount
+
     def mark_edited(self, item_id: int) -> None:
-        """The item changed at its source: alerts already sent must be edited in place."""
+        """The item changed at its source: alerts already sent must be edited in place
+        (a summary that names it stays as it is)."""
         self.db.execute(
-            "UPDATE deliveries SET edit_pending = 1 "
-            "WHERE item_id = ? AND status = 'sent' AND message_id IS NOT NULL",
+            "UPDATE deliveries SET edit_pending = 1 WHERE item_id = ? AND status = 'sent' "
+            "AND message_id IS NOT NULL AND kind = 'alert'",
             [item_id],
         )
 
@@ -76,7 +91,10 @@ class Outbox:
             "ORDER BY id LIMIT ?",
             [_iso(now), _iso(now), limit],
         )
-        return [Delivery(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6])) for r in rows.fetchall()]
+        return [
+            Delivery(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+            for r in rows.fetchall()
+        ]
 
     def next_due_at(self) -> datetime | None:
         row = self.db.execute(

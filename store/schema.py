@@ -238,6 +238,21 @@ def _v8_layout_fallback(db: sqlite_utils.Database) -> None:
     db.table("source_state").add_column("fallback_since", str)
 
 
+def _v9_bursts(db: sqlite_utils.Database) -> None:
+    """Deliveries of other kinds than one item's alert: a burst's summary to a chat, and
+    the notice to each admin that a burst happened (``detail`` holds what they say).
+
+    They live in the outbox so they get its retries, pacing, pausing and restart safety.
+    A summary names its newest item as ``item_id``, and an admin may also follow that item
+    in their own chat, so the kind joins the key that stops an alert being owed twice.
+    """
+    deliveries = db.table("deliveries")
+    deliveries.add_column("kind", str, not_null_default="alert")
+    deliveries.add_column("detail", str)
+    db.execute("DROP INDEX idx_deliveries_item_id_chat_id_thread_id")
+    deliveries.create_index(["item_id", "chat_id", "thread_id", "kind"], unique=True)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -247,6 +262,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v6_what_sources_gave,
     _v7_paused_topics,
     _v8_layout_fallback,
+    _v9_bursts,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,15 +1,21 @@
 """Everything Readout keeps, behind one object: nothing else touches SQL.
 
 Items are keyed by ``store.identity.item_key``; saving a batch tells new items from
-edited and unchanged ones in one transaction, so a crash mid-poll leaves either the
-whole batch or none of it.
+edited and unchanged ones, and owes the alerts of the new ones in the same transactions
+as the items, so no item is ever stored unannounced (``Store.save_items`` says how a
+large batch is cut into chunks without losing anything on a crash).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +32,82 @@ from store.subscriptions import Subscription, Subscriptions, Target
 
 Router = Callable[[Item, Sequence[Subscription]], Iterable[Target]]
 """Who is owed an alert for a new item, given every active subscription (bot.routing)."""
+
+CHUNK = 500
+CHUNK_SECONDS = 0.05
+WRITER_PAUSE = 0.025
+BURST, BURST_NOTICE = "burst", "burst-notice"
+"""Outbox kinds beside an item's alert: a burst's summary to a chat, the notice to admins."""
+NEWEST_IN_SUMMARY = 5
+
+
+class StoreClosed(Exception):
+    """The store was closed while a batch was being saved; the rest is saved next poll."""
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who is owed each new item, and when that many at once become one summary.
+
+    A source that suddenly serves a backlog (a redesign that re-dates its archive, a new
+    feed with thousands of entries) would otherwise page every subscribed chat thousands
+    of times; a bot that floods a channel gets removed from it.
+    """
+
+    route: Router
+    burst_limit: int = 20
+    admins: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Burst:
+    """What one chat is owed from one poll beyond the limit: how many, and the newest."""
+
+    count: int
+    newest: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BurstPlan:
+    """The chats of one poll that get a summary, decided before anything is written."""
+
+    bursts: Mapping[Target, Burst]
+    total: int = 0
+    limit: int = 0
+    newest: str = ""
+
+    @property
+    def anchors(self) -> set[str]:
+        """The items the summaries name: written first, with the summaries themselves."""
+        return {key for burst in self.bursts.values() for key in burst.newest}
+
+
+def plan_bursts(
+    batch: Sequence[tuple[str, Item]], owed: Mapping[str, Sequence[Target]], limit: int
+) -> BurstPlan:
+    """Which targets are owed more than ``limit`` new items of this batch (0: no limit)."""
+    if limit <= 0 or not owed:
+        return BurstPlan({})
+    newest_first = sorted(
+        (entry for entry in batch if entry[0] in owed),
+        key=lambda entry: entry[1].published.timestamp() if entry[1].published else float("-inf"),
+        reverse=True,
+    )
+    per_target: dict[Target, list[str]] = {}
+    for key, _ in newest_first:
+        for target in owed[key]:
+            per_target.setdefault(target, []).append(key)
+    bursts = {
+        target: Burst(len(keys), tuple(keys[:NEWEST_IN_SUMMARY]))
+        for target, keys in per_target.items()
+        if len(keys) > limit
+    }
+    if not bursts:
+        return BurstPlan({})
+    plan = BurstPlan(bursts, total=len(owed), limit=limit)
+    anchors = plan.anchors
+    newest = next(key for key, _ in newest_first if key in anchors)
+    return BurstPlan(bursts, total=len(owed), limit=limit, newest=newest)
 
 
 def utc_now() -> datetime:
@@ -61,7 +143,7 @@ class FetchState:
     fallback_since: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class SaveResult:
     """What one batch changed: ``new`` items (all baseline on a first poll) and edits."""
 
@@ -80,13 +162,46 @@ class StoredItem:
     source_name: str
 
 
+class _Database(sqlite_utils.Database):
+    """sqlite-utils with transactions that take the write lock as they begin.
+
+    The service writes through two connections (the loop's, and the writer thread's that
+    stores polls). A deferred ``BEGIN`` that reads before it writes holds a snapshot; if
+    the other connection commits meanwhile, its first write fails at once with "database
+    is locked" (SQLITE_BUSY_SNAPSHOT), without waiting out ``busy_timeout``. ``BEGIN
+    IMMEDIATE`` waits for the lock instead, and then reads what is current.
+    """
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[sqlite_utils.Database]:
+        if self.conn.in_transaction:
+            with super().atomic() as nested:
+                yield nested
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.rollback()
+            raise
+
+
 class Store:
     """The SQLite file, opened in WAL mode with foreign keys, migrated to the current schema."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, stopping: threading.Event | None = None) -> None:
+        self._path = str(path)
+        self._stopping = stopping or threading.Event()
+        self._writer: ThreadPoolExecutor | None = None
+        self._writer_store: Store | None = None
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite_utils.Database(path)
+        self.db: sqlite_utils.Database = _Database(path)
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute("PRAGMA busy_timeout = 5000")
         # WAL with synchronous=NORMAL survives a crash of the process intact; only a power
@@ -100,6 +215,13 @@ class Store:
         self.admin = AdminRecords(self.db)
 
     def close(self) -> None:
+        """Close the connection, after the writer thread's (a save in progress stops at its
+        next chunk; what it had not stored is stored by the next poll)."""
+        self._stopping.set()
+        if self._writer is not None:
+            self._writer.submit(self._close_writer).result()
+            self._writer.shutdown(wait=True)
+            self._writer = None
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -226,40 +348,177 @@ class Store:
         source_id: str,
         items: Sequence[Item],
         at: datetime | None = None,
-        route: Router | None = None,
+        route: Router | Routing | None = None,
+        pause: float = 0.0,
     ) -> SaveResult:
-        """Store a source's current items and owe their alerts, in one transaction.
+        """Store a source's current items and owe their alerts.
 
         The first batch with any item is the source's baseline and owes nothing. After
-        that, ``route`` decides who is owed each new item; an edited item marks the alerts
-        already sent for it to be edited in place.
+        that, ``route`` decides who is owed each new item; a chat owed more than the burst
+        limit gets one summary instead (``Routing``), and admins one notice of the burst.
+        An edited item marks the alerts already sent for it to be edited in place.
+
+        The work goes in transactions of at most ``CHUNK`` items or ``CHUNK_SECONDS``, so
+        a 100k-item feed never holds SQLite's write lock for long, and ``pause`` between
+        them lets other writers (replies, the sender, the health probe) in: SQLite has no
+        queue for its lock, and a waiter that polls for it would otherwise find it taken
+        again every time (the writer thread pauses; a save on the loop does not, it would
+        only stall the loop). What must not be half done is placed so that a crash
+        between chunks loses nothing. The baseline mark goes with the last chunk, so a
+        first poll cut short is a baseline again next time and none of it is alerted.
+        Burst summaries and the admins' notice go with the first chunk, beside the newest
+        items they name; items a crash kept from being stored are new at the next poll and
+        owed again, which may repeat an announcement but never drops one.
         """
+        routing = Routing(route) if callable(route) else route
         moment = _iso(at or utc_now())
-        new: list[Item] = []
-        updated: list[Item] = []
+        batch = _unique(items)
+        baseline = bool(batch) and self.fetch_state(source_id).baselined_at is None
+        stored = self._stored_keys([key for key, _ in batch])
+        owed: dict[str, list[Target]] = {}
+        if routing is not None and not baseline:
+            subscriptions = self.subscriptions.active()
+            for index, (key, item) in enumerate(batch):
+                if index % CHUNK == 0:
+                    self._stop_if_closing()
+                if key not in stored:
+                    owed[key] = sorted(set(routing.route(item, subscriptions)), key=_target_order)
+        plan = plan_bursts(batch, owed, routing.burst_limit if routing else 0)
+        first = [entry for entry in batch if entry[0] in plan.anchors]
+        queue = first + [entry for entry in batch if entry[0] not in plan.anchors]
+        result = SaveResult(baseline=baseline)
+        ids: dict[str, int] = {}
+        position = 0
+        while True:
+            with self.db.atomic():
+                began = time.monotonic()
+                end = len(first) if position == 0 and first else position + CHUNK
+                while position < min(end, len(queue)):
+                    key, item = queue[position]
+                    position += 1
+                    self._save_one(key, item, moment, baseline, owed, plan, ids, result)
+                    if not first and time.monotonic() - began > CHUNK_SECONDS:
+                        break
+                if position == len(first) and plan.bursts and routing is not None:
+                    result.queued += self._owe_bursts(source_id, plan, ids, routing.admins)
+                    first = []
+                done = position >= len(queue)
+                if done and baseline:
+                    self._upsert_state(source_id, baselined_at=moment)
+            if done:
+                break
+            self._stop_if_closing()
+            if pause:
+                time.sleep(pause)
+        order = {key: position for position, (key, _) in enumerate(batch)}
+        result.new.sort(key=lambda item: order[_key(item)])
+        return result
+
+    async def ingest(
+        self,
+        source_id: str,
+        items: Sequence[Item],
+        route: Router | Routing | None = None,
+    ) -> SaveResult:
+        """``save_items`` off the event loop, for the service's polls.
+
+        Storing a 100k-item feed takes seconds of SQL and hashing; on the loop it would
+        stall /healthz and every chat reply for as long. It runs instead on one worker
+        thread with a connection of its own, opened in that thread (sqlite3 binds a
+        connection to the thread that made it, and that check stays on, so no connection
+        is ever shared). One worker means saves never race each other for the same item
+        key, and WAL lets the loop's connection read while it writes; ``save_items``
+        commits in chunks, so the loop's own writes wait at most one chunk. An in-memory
+        store has nothing a second connection could share, so it saves in place.
+        """
+        if self._path == ":memory:":
+            return self.save_items(source_id, items, route=route)
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._writer, self._save_on_writer, source_id, items, route
+        )
+
+    def _save_on_writer(
+        self, source_id: str, items: Sequence[Item], route: Router | Routing | None
+    ) -> SaveResult:
+        if self._writer_store is None:
+            self._writer_store = Store(self._path, stopping=self._stopping)
+        return self._writer_store.save_items(source_id, items, route=route, pause=WRITER_PAUSE)
+
+    def _close_writer(self) -> None:
+        if self._writer_store is not None:
+            self._writer_store.close()
+            self._writer_store = None
+
+    def _stop_if_closing(self) -> None:
+        """A close waits for the writer: a batch in progress gives way at its next step
+        (what it had not stored is stored by the next poll), so stopping stays quick."""
+        if self._stopping.is_set():
+            raise StoreClosed("the store was closed while a batch was being saved")
+
+    def _stored_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` are stored already, read in slices under SQLite's variable cap."""
+        found: set[str] = set()
+        for start in range(0, len(keys), CHUNK):
+            self._stop_if_closing()
+            part = keys[start : start + CHUNK]
+            marks = ", ".join("?" * len(part))
+            rows = self.db.execute(
+                f"SELECT key FROM items WHERE key IN ({marks})",  # noqa: S608 - placeholders
+                list(part),
+            )
+            found.update(str(row[0]) for row in rows.fetchall())
+        return found
+
+    def _owe_bursts(
+        self, source_id: str, plan: BurstPlan, ids: Mapping[str, int], admins: Sequence[int]
+    ) -> int:
+        """One summary per chat in a burst, and one notice per admin for the whole burst."""
         queued = 0
-        with self.db.atomic():
-            baseline = bool(items) and self.fetch_state(source_id).baselined_at is None
-            if baseline:
-                self._upsert_state(source_id, baselined_at=moment)
-            subscriptions: list[Subscription] | None = None
-            seen: set[str] = set()
-            for item in items:
-                key = _key(item)
-                if key in seen:
-                    continue
-                seen.add(key)
-                outcome, item_id = self._save_item(key, item, moment, baseline)
-                if outcome == "new":
-                    new.append(item)
-                    if route is not None and not baseline:
-                        if subscriptions is None:
-                            subscriptions = self.subscriptions.active()
-                        queued += self.outbox.enqueue(item_id, route(item, subscriptions))
-                elif outcome == "updated":
-                    updated.append(item)
-                    self.outbox.mark_edited(item_id)
-        return SaveResult(new=new, updated=updated, baseline=baseline, queued=queued)
+        for target, burst in plan.bursts.items():
+            detail = {
+                "source": source_id,
+                "count": burst.count,
+                "total": plan.total,
+                "newest": [ids[key] for key in burst.newest],
+            }
+            queued += self.outbox.enqueue_message(
+                ids[burst.newest[0]], target, BURST, json.dumps(detail)
+            )
+        notice = {
+            "source": source_id,
+            "total": plan.total,
+            "chats": len({target.chat_id for target in plan.bursts}),
+            "limit": plan.limit,
+        }
+        for admin in admins:
+            queued += self.outbox.enqueue_message(
+                ids[plan.newest], Target(admin), BURST_NOTICE, json.dumps(notice)
+            )
+        return queued
+
+    def _save_one(
+        self,
+        key: str,
+        item: Item,
+        moment: str,
+        baseline: bool,
+        owed: Mapping[str, Sequence[Target]],
+        plan: BurstPlan,
+        ids: dict[str, int],
+        result: SaveResult,
+    ) -> None:
+        outcome, item_id = self._save_item(key, item, moment, baseline)
+        ids[key] = item_id
+        if outcome == "new":
+            result.new.append(item)
+            targets = [t for t in owed.get(key, ()) if t not in plan.bursts]
+            result.queued += self.outbox.enqueue(item_id, targets)
+        elif outcome == "updated":
+            result.updated.append(item)
+            self.outbox.mark_edited(item_id)
 
     def _save_item(self, key: str, item: Item, moment: str, baseline: bool) -> tuple[str, int]:
         content_hash = _content_hash(item)
@@ -402,6 +661,18 @@ class Store:
             return dict(self.db.table(table).get(pk))
         except sqlite_utils.db.NotFoundError:
             return None
+
+
+def _unique(items: Sequence[Item]) -> list[tuple[str, Item]]:
+    """Each item once, by identity, in feed order (a feed may list an entry twice)."""
+    seen: dict[str, Item] = {}
+    for item in items:
+        seen.setdefault(_key(item), item)
+    return list(seen.items())
+
+
+def _target_order(target: Target) -> tuple[int, int]:
+    return target.chat_id, target.thread_id
 
 
 def _published(stored: str | None, date_only: bool) -> Published | None:

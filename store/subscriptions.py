@@ -16,6 +16,20 @@ import sqlite_utils
 
 SubscriptionKind = Literal["leader", "source", "keyword"]
 
+# SPEC "Limits": what one chat may follow (all its topics together). Every routed item is
+# matched against every keyword, and /subscriptions must stay readable.
+MAX_SUBSCRIPTIONS = 300
+MAX_KEYWORDS = 100
+
+
+class LimitReached(Exception):
+    """The chat follows as much as it may; nothing was added."""
+
+    def __init__(self, kind: SubscriptionKind, limit: int) -> None:
+        super().__init__(f"chat at its limit of {limit} {kind} subscriptions")
+        self.kind = kind
+        self.limit = limit
+
 
 @dataclass(frozen=True)
 class Target:
@@ -65,8 +79,10 @@ class Subscriptions:
                 self.db.table("chats").update(chat_id, {"type": chat_type, "title": title})
 
     def add(self, target: Target, kind: SubscriptionKind, what: str, by: int | None = None) -> bool:
-        """Subscribe; False when the subscription already existed."""
+        """Subscribe; False when the subscription already existed. Raises LimitReached,
+        changing nothing, when the chat already follows the most it may."""
         with self.db.atomic():
+            self._check_room(target, kind, what)
             cursor = self.db.execute(
                 "INSERT OR IGNORE INTO subscriptions "
                 "(chat_id, thread_id, kind, target, created_at, created_by) "
@@ -74,6 +90,24 @@ class Subscriptions:
                 [target.chat_id, target.thread_id, kind, what, _now(), by],
             )
             return cursor.rowcount > 0
+
+    def _check_room(self, target: Target, kind: SubscriptionKind, what: str) -> None:
+        exists = self.db.execute(
+            "SELECT 1 FROM subscriptions "
+            "WHERE chat_id = ? AND thread_id = ? AND kind = ? AND target = ?",
+            [target.chat_id, target.thread_id, kind, what],
+        ).fetchone()
+        if exists:
+            return
+        total, keywords = self.db.execute(
+            "SELECT count(*), coalesce(sum(kind = 'keyword'), 0) FROM subscriptions "
+            "WHERE chat_id = ?",
+            [target.chat_id],
+        ).fetchone()
+        if kind == "keyword" and keywords >= MAX_KEYWORDS:
+            raise LimitReached("keyword", MAX_KEYWORDS)
+        if total >= MAX_SUBSCRIPTIONS:
+            raise LimitReached(kind, MAX_SUBSCRIPTIONS)
 
     def remove(self, target: Target, kind: SubscriptionKind, what: str) -> bool:
         with self.db.atomic():

@@ -25,7 +25,7 @@ ADMIN, STRANGER = 1000, 2000
 async def admin(
     fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
 ) -> AsyncIterator[Harness]:
-    extra = f'admins = [{ADMIN}]\n[scheduler]\ninterval = "0.3s"\n'
+    extra = f'admins = [{ADMIN}]\n[scheduler]\ninterval = "1s"\n'
     async with serving(fake_telegram, site, tmp_path, extra) as harness:
         yield harness
 

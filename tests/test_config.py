@@ -4,6 +4,7 @@ import pytest
 
 from readout.config import ConfigError, build_config, load_config, parse_duration
 from scrapers.catalog import CATALOG
+from tests.conftest import run_cli, write_config
 
 
 def config(raw: dict, env: dict | None = None):  # type: ignore[no-untyped-def]
@@ -58,6 +59,7 @@ def test_embedded_defaults() -> None:
         ({"http": {"max_bytes": "lots"}}, "http.max_bytes: "),
         ({"http": {"timeout": "-1s"}}, "http.timeout: '-1s' is not a duration"),
         ({"http": {"timeout": 0}}, "http.timeout: must be a positive duration"),
+        ({"http": {"timeout": "0.5s"}}, "http.timeout: must be between 1s and 30d"),
         ({"telegram": {"api_base_url": "ftp://x"}}, "telegram.api_base_url: 'ftp://x' is not"),
         ({"telegram": {"admins": ["alice"]}}, "telegram.admins[0]: "),
         ({"health": {"listen": "nowhere"}}, "health.listen: 'nowhere' is not host:port"),
@@ -235,3 +237,95 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
             assert f"{key} =" in text or f"# {key} =" in text, f"{section}.{key} undocumented"
     for key in ("kind", "selectors", "verify_tls", "ca_bundle", "proxy", "timezone", "aliases"):
         assert key in text
+
+
+# One out-of-range value per numeric key goes through the real CLI; the other values of
+# each kind (inf, nan, negative, huge) are checked in-process, which is much cheaper.
+OUT_OF_BOUNDS = [
+    ("scheduler", "interval", '"99999999d"'),
+    ("scheduler", "failures_before_alert", "1_000_000"),
+    ("store", "keep_items_days", "1e12"),
+    ("store", "keep_deliveries_days", "1e12"),
+    ("store", "maintenance_interval", "inf"),
+    ("http", "timeout", "1e400"),
+    ("http", "max_bytes", "1e20"),
+    ("http", "concurrency", "100000"),
+    ("telegram", "burst_limit", "0"),
+    ("telegram", "admins", "[9_007_199_254_740_993]"),
+]
+
+
+@pytest.mark.parametrize(
+    ("raw", "key"),
+    [
+        ({"scheduler": {"interval": float("inf")}}, "scheduler.interval"),
+        ({"scheduler": {"interval": float("nan")}}, "scheduler.interval"),
+        ({"scheduler": {"interval": "500ms"}}, "scheduler.interval"),
+        ({"scheduler": {"interval": "9" * 400 + "s"}}, "scheduler.interval"),
+        ({"scheduler": {"failures_before_alert": float("inf")}}, "scheduler.failures_before_alert"),
+        ({"store": {"keep_items_days": -1}}, "store.keep_items_days"),
+        ({"store": {"keep_items_days": 2.5}}, "store.keep_items_days"),
+        ({"store": {"keep_deliveries_days": float("inf")}}, "store.keep_deliveries_days"),
+        ({"store": {"maintenance_interval": "31d"}}, "store.maintenance_interval"),
+        ({"http": {"timeout": float("-inf")}}, "http.timeout"),
+        ({"http": {"max_bytes": 10}}, "http.max_bytes"),
+        ({"telegram": {"burst_limit": 1001}}, "telegram.burst_limit"),
+        ({"telegram": {"admins": [-5]}}, "telegram.admins[0]"),
+        ({"telegram": {"admins": list(range(1, 102))}}, "telegram.admins"),
+        ({"sources": [{"id": "kremlin-en", "interval": "1e9d"}]}, "sources[0].interval"),
+    ],
+)
+def test_out_of_bounds_values_are_refused(raw: dict, key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config(raw)
+    assert str(caught.value).startswith(f"{key}: ")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("table", "key", "value"), OUT_OF_BOUNDS)
+def test_out_of_bounds_value_is_one_line_and_exit_2(
+    tmp_path: Path, table: str, key: str, value: str
+) -> None:
+    bad = write_config(tmp_path / "bad.toml", f"[{table}]\n{key} = {value}\n")
+    run = run_cli("--config", str(bad), "sources", cwd=tmp_path)
+    assert run.code == 2, run.err
+    assert run.out == ""
+    assert len(run.err.splitlines()) == 1, run.err
+    assert f"{table}.{key}" in run.err
+
+
+@pytest.mark.parametrize(
+    ("value", "variable"),
+    [
+        ('"99999999d"', None),
+        (None, ("READOUT_SCHEDULER_INTERVAL", "inf")),
+        (None, ("READOUT_STORE_KEEP_ITEMS_DAYS", "1000000000000")),
+    ],
+)
+def test_out_of_bounds_source_interval_and_env_override(
+    tmp_path: Path, value: str | None, variable: tuple[str, str] | None
+) -> None:
+    text = '[[sources]]\nid = "kremlin-en"\n' + (f"interval = {value}\n" if value else "")
+    good = write_config(tmp_path / "c.toml", text)
+    env = dict([variable]) if variable else {}
+    run = run_cli("--config", str(good), "sources", cwd=tmp_path, env=env)
+    assert run.code == 2, run.err
+    assert len(run.err.splitlines()) == 1, run.err
+    if variable:
+        assert f"(from {variable[0]})" in run.err
+    else:
+        assert "sources[0].interval: must be between 1s and 30d" in run.err
+
+
+@pytest.mark.parametrize(
+    ("raw", "path"),
+    [
+        ({"scheduler": {"interval": "30d"}}, ("scheduler", "interval", 30 * 86400.0)),
+        ({"scheduler": {"interval": 1}}, ("scheduler", "interval", 1.0)),
+        ({"store": {"keep_items_days": 3650}}, ("store", "keep_items_days", 3650)),
+        ({"telegram": {"burst_limit": 1000}}, ("telegram", "burst_limit", 1000)),
+    ],
+)
+def test_values_at_the_bounds_are_accepted(raw: dict, path: tuple[str, str, object]) -> None:
+    table, key, expected = path
+    assert getattr(getattr(config(raw).settings, table), key) == expected

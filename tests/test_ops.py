@@ -272,7 +272,7 @@ def test_restart_keeps_the_schedule_and_the_outbox(
     (tmp_path / "readout.toml").write_text(
         f'[telegram]\ntoken = "{fake.token}"\napi_base_url = "{fake.bot_url}"\nadmins = [42]\n'
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
-        '[scheduler]\ninterval = "0.3s"\n'
+        '[scheduler]\ninterval = "1s"\n'
         f'[[sources]]\nid = "a"\nurl = "{site.url("/a")}"\n'
         f'[[sources]]\nid = "b"\nurl = "{site.url("/b")}"\n'
     )
@@ -326,7 +326,7 @@ def test_the_token_never_appears_in_the_logs(
             f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{fake.bot_url}"\n'
             f'[log]\nformat = "{log_format}"\n'
             "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
-            f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "0.3s"\n'
+            f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "1s"\n'
         )
         fake.threadsafe(lambda: fake.fail_next("getMe", 401, "Unauthorized"))
         rejected = Process(tmp_path, "-vv")
@@ -601,7 +601,7 @@ def test_backup_is_a_consistent_copy_while_the_service_writes(
         site.add(f"/feed{n}", atom((1, "Baseline item")))
     (tmp_path / "readout.toml").write_text(
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
-        '[scheduler]\ninterval = "0.2s"\n'
+        '[scheduler]\ninterval = "1s"\n'
         + "".join(
             f'[[sources]]\nid = "s{n}"\nurl = "{site.url(f"/feed{n}")}"\n' for n in range(sources)
         )

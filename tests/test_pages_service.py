@@ -43,8 +43,8 @@ def with_new_story() -> bytes:
 def extra(site: FixtureSite) -> str:
     site.add(EVENTS, layout("-table"), content_type="text/html; charset=utf-8")
     return (
-        f'admins = [{ADMIN}]\n[scheduler]\ninterval = "0.3s"\n'
-        f'[[sources]]\nid = "akorda-ru"\nurl = "{site.url(EVENTS)}"\ninterval = "0.3s"\n'
+        f'admins = [{ADMIN}]\n[scheduler]\ninterval = "1s"\n'
+        f'[[sources]]\nid = "akorda-ru"\nurl = "{site.url(EVENTS)}"\ninterval = "1s"\n'
     )
 
 

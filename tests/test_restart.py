@@ -19,7 +19,7 @@ def test_sigterm_during_an_outage_then_restart_delivers_exactly_once(
     (tmp_path / "readout.toml").write_text(
         f'[telegram]\ntoken = "{fake.token}"\napi_base_url = "{fake.bot_url}"\n'
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
-        f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "0.3s"\n'
+        f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "1s"\n'
     )
     first = Process(tmp_path)
     first.wait_for("alerts go to Telegram chats")

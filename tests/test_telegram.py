@@ -79,7 +79,7 @@ async def serving(
         "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
         '[health]\nlisten = "127.0.0.1:0"\n'
         f'[store]\npath = "{folder / "r.db"}"\n'
-        f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "0.3s"\n'
+        f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "1s"\n'
     )
     service = Service(load_config(config, env={}))
     task = asyncio.create_task(service.run(handle_signals=False))
@@ -88,6 +88,9 @@ async def serving(
         if connected:
             await fake.wait_call("getUpdates")
         await harness.polls(1)
+        with harness.store() as store:  # fetched, and stored (off the loop) and recorded
+            polled = lambda: store.fetch_state("kremlin-en").last_attempt is not None  # noqa: E731
+            await until(polled, 10, "the first poll recorded")
         yield harness
     finally:
         service.stopping.set()
