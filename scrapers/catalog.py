@@ -1,6 +1,7 @@
 """The built-in sources: what ``readout poll`` reads with no configuration at all.
 
-Where each address and selector comes from is documented in ../shared/SOURCES.md. The
+Each address and selector was checked against stored copies of the sites and the public
+scrapers that read them; the README's "Reading sources" says how each is read. The
 Kremlin is reached over plain http (its https times out from many networks); Akorda has
 no feed, so its event lists are read as HTML, and its certificate chain is incomplete,
 so its entries do not verify TLS unless a CA bundle is configured for them.
