@@ -17,6 +17,7 @@ from store.store import Store
 from tests.conftest import SITES, Run
 from tests.fake_telegram import FakeTelegram
 from tests.sitestub import FixtureSite
+from tests.test_poll import config as poll_config
 from tests.test_telegram import serving, until
 
 ADMIN = 1000
@@ -111,15 +112,10 @@ def test_bad_bytes_never_reach_the_store(
     traps = [b"\xff", b"&#xD800;", "\u202e".encode(), b"\x00", b"&#x1B;", b"&#xDFFF;"]
     body = feed(*(entry(n, b"Item " + t + b" " + GOOD.encode()) for n, t in enumerate(traps)))
     url = site.add("/feed", body)
-    config = tmp_path / "readout.toml"
-    config.write_text(
-        "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
-        f'[store]\npath = "{tmp_path / "r.db"}"\n'
-        f'[[sources]]\nid = "kremlin-en"\nurl = "{url}"\n'
-    )
+    config = poll_config(tmp_path, {"kremlin-en": url})
     run = cli("--config", str(config), "poll")
     assert run.code == 0, run.err
-    with Store(tmp_path / "r.db") as store:
+    with Store(tmp_path / "readout.db") as store:
         rows = store.items()
     assert len(rows) == len(traps)
     assert all(GOOD in row["title"] and not UNSAFE.search(row["title"]) for row in rows)
@@ -151,15 +147,10 @@ def test_unusable_addresses_cost_only_their_own_links(
         entry(3, GOOD.encode()),
     ]
     url = site.add("/feed", feed(*entries))
-    config = tmp_path / "readout.toml"
-    config.write_text(
-        "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
-        f'[store]\npath = "{tmp_path / "r.db"}"\n'
-        f'[[sources]]\nid = "kremlin-en"\nurl = "{url}"\n'
-    )
+    config = poll_config(tmp_path, {"kremlin-en": url})
     run = cli("--config", str(config), "poll")
     assert run.code == 0, run.out + run.err
-    with Store(tmp_path / "r.db") as store:
+    with Store(tmp_path / "readout.db") as store:
         rows = {row["title"]: row["url"] for row in store.items()}
     assert rows == {
         "Bad port": None,
