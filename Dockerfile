@@ -17,6 +17,7 @@ RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); p
     && pip install -c constraints.txt -r requirements.txt
 
 COPY README.md LICENSE ./
+COPY analysis ./analysis
 COPY bot ./bot
 COPY scrapers ./scrapers
 COPY store ./store

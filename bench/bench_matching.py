@@ -16,7 +16,7 @@ endless word, a megabyte of "Си", NFD text, soft hyphens, random bytes), since
 test that times itself fails on a slow machine rather than on slow code.
 
 ``--pymorphy`` (needs ``pip install pymorphy3 pymorphy3-dicts-ru pymorphy3-dicts-uk``,
-which Readout itself does not) repeats the measurement behind ``bot/forms.py``: the
+which Readout itself does not) repeats the measurement behind ``analysis/forms.py``: the
 evaluation set matched with Russian and Ukrainian forms from pymorphy3 instead of the
 rule tables.
 """
@@ -36,9 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import forms
-from bot.leaders import LEADERS, Leader
-from bot.matching import Matcher
+from analysis import forms
+from analysis.leaders import LEADERS, Leader
+from analysis.matching import Matcher
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "eval" / "mentions.tsv"
 

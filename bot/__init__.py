@@ -1,1 +1,1 @@
-"""Items to people: leader matching now; routing, outbox and chat commands to come."""
+"""Items to people: chat commands, routing, alerts, the sender and admin from chat."""

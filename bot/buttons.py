@@ -15,7 +15,7 @@ import base64
 import hashlib
 from collections.abc import Iterable, Sequence
 
-from bot.leaders import Leader
+from analysis.leaders import Leader
 from scrapers.text import shorten
 
 CALLBACK_DATA_BYTES = 64  # InlineKeyboardButton.callback_data: 1-64 bytes

@@ -36,6 +36,7 @@ from telegram.ext import (
     filters,
 )
 
+from analysis.leaders import Leader
 from bot.admin import (
     ADMIN_ACTIONS,
     AdminError,
@@ -45,7 +46,6 @@ from bot.admin import (
     record,
 )
 from bot.buttons import KEYBOARD_BUTTONS, answer_text, keyboard_leaders, pressed_leader, toggle_data
-from bot.leaders import Leader
 from bot.pages import PageError, page_argument, page_of, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.leaders import Leader
+from analysis.leaders import Leader
 from scrapers.model import Source
 from store.subscriptions import SubscriptionKind
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
-from bot.matching import KeywordMatcher
+from analysis.matching import KeywordMatcher
 from scrapers.model import Item
 from scrapers.text import normalize_space
 from store.subscriptions import Subscription, Target

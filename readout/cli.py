@@ -22,7 +22,7 @@ from typing import NoReturn, TextIO
 
 import httpx
 
-from bot.matching import Matcher
+from analysis.matching import Matcher
 from readout import __version__
 from readout.capture import write_capture
 from readout.config import Config, ConfigError, load_config

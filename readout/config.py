@@ -27,7 +27,7 @@ from pydantic import (
     ValidationError,
 )
 
-from bot.leaders import LEADERS, Leader
+from analysis.leaders import LEADERS, Leader
 from scrapers.catalog import CATALOG
 from scrapers.fetch import DEFAULT_USER_AGENT, FetchPolicy
 from scrapers.model import Selectors, Source

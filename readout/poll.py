@@ -17,8 +17,8 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-from bot.matching import Matcher
-from bot.tags import event_tags
+from analysis.matching import Matcher
+from analysis.tags import event_tags
 from readout import relocation
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators

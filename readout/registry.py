@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.leaders import Leader
-from bot.matching import Matcher
+from analysis.leaders import Leader
+from analysis.matching import Matcher
 from readout.config import Config
 from scrapers.model import Source
 from store.store import Store

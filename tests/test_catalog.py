@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 import pytest
 
-from bot.leaders import LEADERS
-from bot.matching import Matcher
+from analysis.leaders import LEADERS
+from analysis.matching import Matcher
 from readout.poll import read_items
 from scrapers.catalog import CATALOG
 from scrapers.model import Item

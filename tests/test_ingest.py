@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.matching import Matcher
+from analysis.matching import Matcher
 from bot.routing import route
 from readout.poll import LARGE_BODY, CollectorPause, read_items
 from scrapers.model import Item, Source, published_at

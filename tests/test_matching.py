@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import forms, matching, tags
-from bot.forms import word_forms
-from bot.leaders import CAVEATS, LEADERS, Leader
-from bot.matching import KeywordMatch, KeywordMatcher, Match, Matcher
+from analysis import forms, guards, index, normalise, tags
+from analysis.forms import word_forms
+from analysis.leaders import CAVEATS, LEADERS, Leader
+from analysis.matching import KeywordMatch, KeywordMatcher, Match, Matcher
 from readout.config import build_config
 
 EVAL = Path(__file__).parent / "eval" / "mentions.tsv"
@@ -328,7 +328,9 @@ def test_a_megabyte_of_anything_is_matched(matcher: Matcher, text: str) -> None:
     assert len(found) <= len(text) // 2
 
 
-@pytest.mark.parametrize("module", [matching, forms, tags], ids=lambda m: m.__name__)
+@pytest.mark.parametrize(
+    "module", [normalise, index, guards, forms, tags], ids=lambda m: m.__name__
+)
 def test_no_pattern_can_backtrack_catastrophically(module: object) -> None:
     """Every regular expression matching and tagging use is flat: no repeated group holds
     another repetition, so none can take more than linear time whatever the text."""

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.leaders import LEADERS
-from bot.matching import Matcher
+from analysis.leaders import LEADERS
+from analysis.matching import Matcher
 from readout.poll import SourceOutcome, poll_source
 from scrapers.fetch import Fetcher, FetchPolicy
 from scrapers.model import Source

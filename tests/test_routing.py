@@ -2,8 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from analysis.leaders import LEADERS
 from bot.alerts import MAX_MESSAGE, render_alert, render_plain
-from bot.leaders import LEADERS
 from bot.resolve import resolve
 from bot.routing import keywords_in, normalize_keyword, route
 from scrapers.catalog import CATALOG

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.leaders import LEADERS
-from bot.matching import Matcher
-from bot.tags import TAGS, event_tags
+from analysis.leaders import LEADERS
+from analysis.matching import Matcher
+from analysis.tags import TAGS, event_tags
 from readout.poll import match_items
 from scrapers.catalog import CATALOG
 from scrapers.model import Item

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
+from analysis.leaders import Leader
 from bot.buttons import (
     CALLBACK_DATA_BYTES,
     answer_text,
@@ -17,7 +18,6 @@ from bot.buttons import (
     pressed_leader,
     toggle_data,
 )
-from bot.leaders import Leader
 from store.store import Store
 from store.subscriptions import Target
 from tests import test_telegram
