@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import soupsieve
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,8 +28,8 @@ from pydantic import (
 
 from analysis.leaders import LEADERS, Leader
 from scrapers.catalog import CATALOG
-from scrapers.fetch import DEFAULT_USER_AGENT, FetchPolicy
 from scrapers.model import Selectors, Source
+from scrapers.policy import DEFAULT_USER_AGENT, FetchPolicy
 from scrapers.urls import is_web_url
 
 TOKEN_ENV = "READOUT_TELEGRAM_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -99,6 +98,8 @@ def _timezone(value: str) -> str:
 
 
 def _css(value: str) -> str:
+    import soupsieve  # 0.1 s to import: paid only by a config that has selectors
+
     try:
         soupsieve.compile(value)
     except (soupsieve.SelectorSyntaxError, ValueError) as error:
