@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import weakref
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -90,6 +91,43 @@ def test_collector_is_held_off_only_while_large_bodies_are_parsed() -> None:
     with pytest.raises(ValueError), pause.during(LARGE_BODY):
         raise ValueError("a parser bug")
     assert gc.isenabled()
+
+
+def test_what_a_large_body_leaves_alive_is_promoted_without_a_collection() -> None:
+    """A collection scanning every survivor stops every thread, the event loop's too."""
+    collections: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    pause = CollectorPause()
+    gc.callbacks.append(record)
+    try:
+        with pause.during(LARGE_BODY):
+            kept = [[n] for n in range(20_000)]
+        more = [[n] for n in range(100)]  # the allocations that would set one off
+    finally:
+        gc.callbacks.remove(record)
+    assert collections == []
+    oldest = {id(found) for found in gc.get_objects(generation=2)}
+    assert all(id(batch) in oldest for batch in kept) and more
+
+
+def test_cycles_made_during_a_pause_are_still_collected() -> None:
+    """Survivors are promoted, not frozen for good: garbage among them is freed later."""
+
+    class Node:
+        other: object = None
+
+    pause = CollectorPause()
+    with pause.during(LARGE_BODY):
+        node = Node()
+        node.other = node
+        gone = weakref.ref(node)
+        del node
+    gc.collect()
+    assert gone() is None
 
 
 def test_large_body_is_parsed_with_the_collector_back_on_afterwards() -> None:
