@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -28,9 +28,11 @@ from pydantic import (
 
 from analysis.leaders import LEADERS, Leader
 from scrapers.catalog import CATALOG
-from scrapers.model import Selectors, Source
-from scrapers.policy import DEFAULT_USER_AGENT, FetchPolicy
+from scrapers.model import DEFAULT_USER_AGENT, Selectors, Source
 from scrapers.urls import is_web_url
+
+if TYPE_CHECKING:
+    from scrapers.fetch import FetchPolicy
 
 TOKEN_ENV = "READOUT_TELEGRAM_TOKEN"  # noqa: S105 - the variable's name, not a secret
 CONFIG_ENV = "READOUT_CONFIG"
@@ -177,6 +179,8 @@ class HttpSettings(_Section):
     user_agent: Text = DEFAULT_USER_AGENT
 
     def policy(self) -> FetchPolicy:
+        from scrapers.fetch import FetchPolicy  # httpx comes with it: only where fetching
+
         return FetchPolicy(
             timeout=self.timeout,
             max_bytes=self.max_bytes,

@@ -23,8 +23,7 @@ import httpx
 
 from scrapers.addresses import PublicOnlyBackend, literal_address, refuse_private_host, resolve
 from scrapers.errors import FetchError, StatusError
-from scrapers.model import Source
-from scrapers.policy import FetchPolicy
+from scrapers.model import DEFAULT_USER_AGENT, Source
 
 # A proxied fetch resolves each hop's name here only to vet it; a resolver that is slow or
 # absent (the proxy may be the only way out) must not eat the fetch's deadline.
@@ -35,6 +34,18 @@ _ACCEPT = (
     "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, "
     "text/html;q=0.8, */*;q=0.5"
 )
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """The limits every fetch obeys, from the ``[http]`` config table."""
+
+    timeout: float = 20.0
+    max_bytes: int = 5_000_000
+    allow_private_addresses: bool = False
+    max_redirects: int = 5
+    concurrency: int = 8
+    user_agent: str = DEFAULT_USER_AGENT
 
 
 @dataclass(frozen=True)

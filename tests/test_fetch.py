@@ -10,9 +10,8 @@ import trustme
 
 from scrapers.addresses import PrivateAddressError, is_public_address
 from scrapers.errors import FetchError
-from scrapers.fetch import Fetcher, Validators
+from scrapers.fetch import Fetcher, FetchPolicy, Validators
 from scrapers.model import Source
-from scrapers.policy import FetchPolicy
 from tests.sitestub import FixtureSite
 
 LOCAL = FetchPolicy(timeout=2.0, max_bytes=100_000, allow_private_addresses=True)

@@ -15,9 +15,8 @@ import pytest_asyncio
 from analysis.leaders import LEADERS
 from analysis.matching import Matcher
 from readout.poll import SourceOutcome, poll_source
-from scrapers.fetch import Fetcher
+from scrapers.fetch import Fetcher, FetchPolicy
 from scrapers.model import Source
-from scrapers.policy import FetchPolicy
 from store.store import Store
 from tests.conftest import Run
 from tests.fake_telegram import FakeTelegram
