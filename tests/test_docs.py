@@ -12,8 +12,13 @@ What is documented is read from the markdown by its structure:
   accepts | meaning |``. The default, env and accepts cells are rendered here from the
   models and must match exactly, so a changed default or bound fails until the row is
   updated; the failure prints the row to paste.
+- docs/sources.md: a row per built-in source under "## The built-in sources".
 
-Each failure names the item and the file (and section) its line belongs in.
+The config rows are written by hand and checked, not generated: their meaning column
+needs words the models do not hold, a generator would have to merge those back in, and a
+failing check that prints the exact row to paste is as quick to follow. Each failure
+names the item and the file (and section) its line belongs in. Last, nothing a user
+reads may point at the team's own notes, which a clone does not have.
 """
 
 from __future__ import annotations
@@ -42,7 +47,6 @@ from scrapers.model import Source
 from store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs"
 COMMANDS_MD = "docs/commands.md"
 CONFIG_MD = "docs/configuration.md"
 ADMIN_PART = "Admin commands"
@@ -546,6 +550,58 @@ def test_the_catalogue_check_can_fail() -> None:
         f"{SOURCES_MD}: '## {CATALOG_PART}' has a row for `mid-ru`, which is not built in"
         in problems
     )
+
+
+# --- links between the documents -----------------------------------------------------------
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors(text: str) -> set[str]:
+    """The ids GitHub gives the headings: lowercased, punctuation dropped, spaces to '-'."""
+    found: set[str] = set()
+    for _, title, _ in sections(text):
+        slug = re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+        candidate, n = slug, 0
+        while candidate in found:
+            n += 1
+            candidate = f"{slug}-{n}"
+        found.add(candidate)
+    return found
+
+
+def dead_links(root: Path, documents: Iterable[str]) -> list[str]:
+    dead = []
+    for document in documents:
+        path = root / document
+        for target in LINK.findall(path.read_text(encoding="utf-8")):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            file, _, anchor = target.partition("#")
+            linked = (path.parent / file).resolve() if file else path
+            if not linked.exists():
+                dead.append(f"{document}: links {target}, but {file} does not exist")
+            elif anchor and anchor not in anchors(linked.read_text(encoding="utf-8")):
+                dead.append(f"{document}: links {target}, but it has no heading #{anchor}")
+    return dead
+
+
+def test_links_between_the_documents_lead_somewhere() -> None:
+    documents = ["README.md", *(f"docs/{p.name}" for p in sorted((ROOT / "docs").glob("*.md")))]
+    assert len(documents) >= 5
+    dead = dead_links(ROOT, documents)
+    assert not dead, "\n".join(dead)
+
+
+def test_the_link_check_can_fail(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text(
+        "# Top\n## `[[sources]]`\n[ok](#sources) [ok](b.md#the-end) [x](b.md#nope) [y](c.md)\n"
+    )
+    (tmp_path / "b.md").write_text("## The end\n")
+    assert dead_links(tmp_path, ["a.md"]) == [
+        "a.md: links b.md#nope, but it has no heading #nope",
+        "a.md: links c.md, but c.md does not exist",
+    ]
 
 
 # --- nothing a user reads points at the team's own notes -------------------------------------
