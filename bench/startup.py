@@ -1,13 +1,14 @@
 """How long the ``readout`` command takes to start, against bare Python in the same run.
 
-    python bench/startup.py [--runs 7] [--importtime]
+    python bench/startup.py [--runs 7] [--importtime] [--tree ../other-checkout]
 
 Each command runs as a fresh process (``python -m readout ...``, in an empty folder, so
 with the embedded default config), ``--runs`` times; the figure is the median wall time,
 and the ratio is against ``python -c pass`` measured in between, so a busy machine shows
 as such. ``import readout.service`` is what ``readout run`` imports before its first poll
 (bench/chaos.py measures the whole restart). With ``--importtime``, the heaviest imports
-of each command, from ``python -X importtime``.
+of each command, from ``python -X importtime``; with ``--tree``, the code of another
+checkout is measured (put first on PYTHONPATH), for a before and after on one machine.
 
 Goals (issue 16): ``readout --help`` within 0.15 s; ``sources`` within 0.5 s.
 """
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+TREE = [Path(__file__).resolve().parent.parent]  # the checkout measured (--tree)
 HELP_GOAL, SOURCES_GOAL = 0.15, 0.5
 
 
@@ -50,7 +51,7 @@ class Figure:
 
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("READOUT_")}
-    env["PYTHONPATH"] = str(ROOT)
+    env["PYTHONPATH"] = str(TREE[0])
     return env
 
 
@@ -114,7 +115,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--tree", type=Path, help="measure the code of this checkout instead")
     options = parser.parse_args()
+    if options.tree is not None:
+        TREE[0] = options.tree.resolve()
     figures = measure(max(options.runs, 3))
     print(f"python -c pass: {figures[0].baseline:.3f} s (the baseline, median)")
     for figure in figures:
