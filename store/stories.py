@@ -1,0 +1,214 @@
+"""Stories in SQLite: placing a new item in one, and reading them back.
+
+An item is placed once, when it is first stored (in the same transaction, so an item and
+its story are never apart), and its story id never changes after: an edit that changes
+who an item names keeps its story, because an alert may already have been sent for it as
+part of that story and the thread in the chat must stay whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from analysis.stories import Event, Member, choose_story, event_of, initiator, window
+from scrapers.model import Item
+
+
+@dataclass(frozen=True)
+class Side:
+    """One item of a story, as lists of stories show it."""
+
+    item_id: int
+    source: str
+    source_name: str
+    title: str
+    url: str | None
+    published: str | None
+
+
+@dataclass(frozen=True)
+class Story:
+    """One event as every source that reported it did: who, what kind, who initiated it."""
+
+    id: int
+    kind: str
+    parties: tuple[str, ...]
+    initiator: str | None
+    sides: tuple[Side, ...]
+
+    @property
+    def published(self) -> str | None:
+        found = [side.published for side in self.sides if side.published]
+        return min(found) if found else None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "story": self.id,
+            "kind": self.kind,
+            "participants": list(self.parties),
+            "initiator": self.initiator,
+            "published": self.published,
+            "sources": [side.source for side in self.sides],
+            "items": [
+                {"source": side.source, "title": side.title, "url": side.url} for side in self.sides
+            ],
+        }
+
+
+class Stories:
+    """The story side of the items table."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def place(self, item_id: int, item: Item, seen: str) -> int | None:
+        """Record who takes part in a new item and the story it joins (None: no story)."""
+        event = event_of(item, datetime.fromisoformat(seen).timestamp())
+        row: dict[str, Any] = {
+            "item_id": item_id,
+            "source_id": item.source,
+            "office": item.principal or item.source,
+            "principal": item.principal,
+            "participants": json.dumps(list(item.participants)),
+        }
+        story: int | None = None
+        if event is not None:
+            story = choose_story(event, self._candidates(event))
+            opened_by = initiator(item.text or item.title, item.parties or item.participants)
+            if story is None:
+                story = self._open(event, item_id, seen, opened_by)
+            elif opened_by:
+                self.db.execute(
+                    "UPDATE stories SET initiator = ? WHERE id = ? AND initiator IS NULL",
+                    [opened_by, story],
+                )
+            row.update(
+                story_id=story,
+                link_key=event.key,
+                link_start=event.start,
+                link_end=event.end,
+                day=event.day,
+                ident=event.ident,
+            )
+        self.db.execute(
+            f"INSERT OR REPLACE INTO item_stories ({', '.join(row)}) "  # noqa: S608 - fixed names
+            f"VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        )
+        return story
+
+    def refresh(self, item_id: int, item: Item) -> int | None:
+        """An edited item keeps its story; only who it names is brought up to date."""
+        self.db.execute(
+            "UPDATE item_stories SET participants = ? WHERE item_id = ?",
+            [json.dumps(list(item.participants)), item_id],
+        )
+        return self.story_of(item_id)
+
+    def story_of(self, item_id: int) -> int | None:
+        row = self.db.execute(
+            "SELECT story_id FROM item_stories WHERE item_id = ?", [item_id]
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None
+
+    def would_join(self, item: Item, seen: str) -> int | None:
+        """The stored story ``item`` would join, without storing anything (readout check)."""
+        event = event_of(item, datetime.fromisoformat(seen).timestamp())
+        return None if event is None else choose_story(event, self._candidates(event))
+
+    def _open(self, event: Event, item_id: int, seen: str, opened_by: str | None) -> int:
+        story = (
+            self.db.table("stories")
+            .insert(
+                {
+                    "kind": event.kind or "other",
+                    "key": event.key,
+                    "initiator": opened_by,
+                    "first_item_id": item_id,
+                    "created_at": seen,
+                }
+            )
+            .last_pk
+        )
+        assert isinstance(story, int)
+        return story
+
+    def _candidates(self, event: Event) -> list[Member]:
+        """Stored items that could share ``event``'s story: two indexed reads, one by key
+        within the window and one by identifier, so the cost does not grow with the store."""
+        rows: list[tuple[Any, ...]] = []
+        if event.key is not None:
+            low, high = window(event)
+            rows += self.db.execute(
+                f"{_MEMBER} WHERE link_key = ? AND link_start BETWEEN ? AND ?",
+                [event.key, low, high],
+            ).fetchall()
+        if event.ident is not None:
+            rows += self.db.execute(f"{_MEMBER} WHERE ident = ?", [event.ident]).fetchall()
+        return [_member(row) for row in rows if row[0] is not None]
+
+    def sides(self, story: int) -> list[Side]:
+        rows = self.db.execute(
+            """
+            SELECT i.id, i.source_id, s.name, i.title, i.url, i.published
+            FROM item_stories x JOIN items i ON i.id = x.item_id
+            JOIN sources s ON s.id = i.source_id
+            WHERE x.story_id = ? ORDER BY i.id
+            """,
+            [story],
+        ).fetchall()
+        return [Side(*row) for row in rows]
+
+    def latest(self, leader: str | None = None, limit: int = 5, offset: int = 0) -> list[Story]:
+        """The newest stories (of ``leader``), newest first: calls, meetings and summits."""
+        where = "WHERE st.kind IN ('call', 'meeting', 'summit')"
+        params: list[Any] = []
+        if leader is not None:
+            where += (
+                " AND EXISTS (SELECT 1 FROM item_stories m WHERE m.story_id = st.id"
+                " AND m.participants LIKE ?)"
+            )
+            params.append(f'%"{leader}"%')
+        rows = self.db.execute(
+            f"""
+            SELECT st.id, st.kind, st.key, st.initiator FROM stories st {where}
+            ORDER BY st.id DESC LIMIT ? OFFSET ?
+            """,  # noqa: S608 - ``where`` is built from fixed clauses
+            [*params, limit, offset],
+        ).fetchall()
+        return [self._story(row) for row in rows]
+
+    def count(self, leader: str | None = None) -> int:
+        return len(self.latest(leader, limit=10_000))
+
+    def _story(self, row: Sequence[Any]) -> Story:
+        story, kind, key, opened_by = row
+        sides = tuple(self.sides(int(story)))
+        parties: set[str] = set()
+        for (participants,) in self.db.execute(
+            "SELECT participants FROM item_stories WHERE story_id = ?", [story]
+        ).fetchall():
+            parties.update(json.loads(participants or "[]"))
+        if key and not str(key).startswith("summit:"):
+            parties = set(str(key).partition(":")[2].split("+"))
+        return Story(int(story), str(kind), tuple(sorted(parties)), opened_by, sides)
+
+
+_MEMBER = (
+    "SELECT story_id, source_id, office, link_key, link_start, link_end, day, ident"
+    " FROM item_stories"
+)
+
+
+def _member(row: Sequence[Any]) -> Member:
+    story, source, office, key, start, end, day, ident = row
+    return Member(
+        int(story),
+        Event(str(source), str(office), key, float(start), float(end), str(day), ident),
+    )
