@@ -18,6 +18,28 @@ import sqlite_utils
 
 from analysis.stories import Event, Member, choose_story, event_of, initiator, window
 from scrapers.model import Item
+from store.subscriptions import Target
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An alert to one chat for another item of the same story."""
+
+    delivery_id: int
+    status: str
+    message_id: int | None
+    next_attempt_at: str
+    office: str
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A story as one chat has seen it so far."""
+
+    story: int
+    kind: str
+    office: str
+    earlier: tuple[Earlier, ...]
 
 
 @dataclass(frozen=True)
@@ -116,6 +138,29 @@ class Stories:
             "SELECT story_id FROM item_stories WHERE item_id = ?", [item_id]
         ).fetchone()
         return int(row[0]) if row and row[0] is not None else None
+
+    def earlier_alerts(self, item_id: int, target: Target) -> Thread | None:
+        """The story of ``item_id`` and the alerts ``target`` is owed or was sent for its
+        other items, oldest first: what the thread in that chat is made of."""
+        row = self.db.execute(
+            "SELECT x.story_id, x.office, st.kind FROM item_stories x "
+            "JOIN stories st ON st.id = x.story_id WHERE x.item_id = ?",
+            [item_id],
+        ).fetchone()
+        if row is None:
+            return None
+        story, office, kind = row
+        rows = self.db.execute(
+            """
+            SELECT d.id, d.status, d.message_id, d.next_attempt_at, x.office
+            FROM item_stories x JOIN deliveries d ON d.item_id = x.item_id
+            WHERE x.story_id = ? AND x.item_id != ? AND d.chat_id = ? AND d.thread_id = ?
+              AND d.kind = 'alert'
+            ORDER BY d.id
+            """,
+            [story, item_id, target.chat_id, target.thread_id],
+        ).fetchall()
+        return Thread(int(story), str(kind), str(office), tuple(Earlier(*r) for r in rows))
 
     def would_join(self, item: Item, seen: str) -> int | None:
         """The stored story ``item`` would join, without storing anything (readout check)."""
