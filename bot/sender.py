@@ -211,8 +211,8 @@ class Sender:
 
     def _threaded(self, delivery: Delivery, alert: _Alert) -> _Alert | None:
         """The alert in its story's thread in that chat (bot.threads): a reply to the
-        chat's first alert of the story with a heading, or None when it waits or is not
-        sent at all."""
+        chat's first alert of the story with a heading, and who initiated it where a
+        readout said so; None when it waits or is not sent at all."""
         stored = alert.stored
         thread = self.store.stories.earlier_alerts(stored.id, delivery.target)
         subscribed = any(
@@ -229,14 +229,17 @@ class Sender:
             self.store.outbox.skip(delivery.id, placement.reason)
             self._report("skipped", None, stored)
             return None
-        if placement.heading is None:
-            return alert
         names = self.leader_names()
-        lead = f"<i>{html.escape(placement.heading, quote=False)}</i>\n"
+        said = [placement.heading] if placement.heading else []
+        if thread is not None and thread.initiator:
+            said.append(f"Initiated by {names.get(thread.initiator, thread.initiator)}")
+        if not said:
+            return alert
+        lead = "".join(f"<i>{html.escape(line, quote=False)}</i>\n" for line in said)
         return _Alert(
             stored,
             lead + render_alert(stored, names, self.highlight, limit=MAX_MESSAGE - len(lead)),
-            shorten(f"{placement.heading}\n{alert.plain}", MAX_MESSAGE),
+            shorten("\n".join([*said, alert.plain]), MAX_MESSAGE),
             placement.reply_to,
         )
 

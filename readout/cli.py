@@ -399,6 +399,8 @@ def _print_items(
         out.write(f"{'':<22}  {item.url or '(no link)'}\n")
         if item.tags:
             out.write(f"{'':<22}  tags: {', '.join(item.tags)}\n")
+        if item.story is not None:
+            out.write(f"{'':<22}  story: {item.story}\n")
         if explain is not None:
             for match in explain.matches(item.text or item.title):
                 out.write(

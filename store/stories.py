@@ -40,6 +40,7 @@ class Thread:
     kind: str
     office: str
     earlier: tuple[Earlier, ...]
+    initiator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,13 +144,13 @@ class Stories:
         """The story of ``item_id`` and the alerts ``target`` is owed or was sent for its
         other items, oldest first: what the thread in that chat is made of."""
         row = self.db.execute(
-            "SELECT x.story_id, x.office, st.kind FROM item_stories x "
+            "SELECT x.story_id, x.office, st.kind, st.initiator FROM item_stories x "
             "JOIN stories st ON st.id = x.story_id WHERE x.item_id = ?",
             [item_id],
         ).fetchone()
         if row is None:
             return None
-        story, office, kind = row
+        story, office, kind, opened_by = row
         rows = self.db.execute(
             """
             SELECT d.id, d.status, d.message_id, d.next_attempt_at, x.office
@@ -160,7 +161,8 @@ class Stories:
             """,
             [story, item_id, target.chat_id, target.thread_id],
         ).fetchall()
-        return Thread(int(story), str(kind), str(office), tuple(Earlier(*r) for r in rows))
+        earlier = tuple(Earlier(*r) for r in rows)
+        return Thread(int(story), str(kind), str(office), earlier, opened_by)
 
     def would_join(self, item: Item, seen: str) -> int | None:
         """The stored story ``item`` would join, without storing anything (readout check)."""
@@ -228,9 +230,6 @@ class Stories:
             [*params, limit, offset],
         ).fetchall()
         return [self._story(row) for row in rows]
-
-    def count(self, leader: str | None = None) -> int:
-        return len(self.latest(leader, limit=10_000))
 
     def _story(self, row: Sequence[Any]) -> Story:
         story, kind, key, opened_by = row
