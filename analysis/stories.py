@@ -70,8 +70,8 @@ _ORGANISATION = re.compile(
     )
 )
 _INITIATIVE = re.compile(
-    r"at\s+(?:the\s+)?(?P<en1>[\w-]+?)(?:'s)?\s+(?:side's\s+)?initiative"
-    r"|at\s+the\s+initiative\s+of\s+the\s+(?P<en2>[\w-]+)"
+    r"at\s+the\s+initiative\s+of\s+(?:the\s+)?(?P<en2>[\w-]+)"
+    r"|at\s+(?:the\s+)?(?P<en1>[\w-]+?)(?:'s)?\s+(?:side's\s+)?initiative"
     r"|по\s+инициативе\s+(?P<ru>\w+)"
     r"|з[а]?\s+ініціативи\s+(?P<uk>\w+)"
     r"|(?P<kk>\w+)\s+(?:тарапының\s+)?бастамасымен",

@@ -65,6 +65,7 @@ def test_summit_organisation(text: str, organisation_id: str | None) -> None:
     [
         ("The call was held at the Kazakh side's initiative.", ("putin", "tokayev"), "tokayev"),
         ("at Ukraine's initiative", ("trump", "zelenskyy"), "zelenskyy"),
+        ("held at the initiative of the American side", ("putin", "trump"), "trump"),
         ("Разговор прошёл по инициативе российской стороны.", ("putin", "tokayev"), "putin"),
         ("Қырғыз тарапының бастамасымен сөйлесті.", ("japarov", "tokayev"), "japarov"),
         ("по инициативе российской стороны", ("aliyev", "tokayev"), None),
