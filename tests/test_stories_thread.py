@@ -183,3 +183,28 @@ def test_an_edit_keeps_its_heading_and_is_never_held_or_skipped() -> None:
     thread = Thread(1, "call", "putin", (earlier(1, "sent", "putin"), earlier(2, "pending", "x")))
     placed = place(5, thread, "Kremlin (ru)", subscribed_to_source=False, editing=True)
     assert (placed.action, placed.heading) == ("send", "Kremlin (ru) version")
+
+
+async def test_a_chat_that_unsubscribed_in_between_gets_nothing_more(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> None:
+    async with three_sources(fake_telegram, site, tmp_path) as running:
+        await running.command("/subscribe putin")
+        count = len(fake_telegram.sent)
+        running.publish(KREMLIN_CALL, (1, "Baseline item about Putin"))
+        await sent_for(fake_telegram, 42, count + 1)
+        await running.command("/unsubscribe putin")
+        sent = len(fake_telegram.sent)
+        site.add("/wh", feed("www.whitehouse.gov", WHITE_HOUSE_CALL, (1, "Baseline")))
+        with running.store() as store:
+            await until(
+                lambda: any(
+                    i["source_id"] == "whitehouse" and i["title"].startswith("Readout")
+                    for i in store.items("whitehouse")
+                ),
+                10,
+                "the White House readout stored",
+            )
+            await running.polls(len(site.hits("/feed")) + 2)
+            assert store.outbox.to_chat(42)[-1][1] == "sent"
+        assert len(fake_telegram.sent) == sent
