@@ -81,7 +81,7 @@ _INITIATIVE = re.compile(
 _SIDES: Mapping[str, tuple[str, ...]] = {
     "tokayev": ("kazakh", "казахстан", "қазақ"),
     "putin": ("russia", "российск", "росси", "ресей"),
-    "zelenskyy": ("ukrain", "украин", "україн", "украин"),
+    "zelenskyy": ("ukrain", "украин", "україн"),
     "aliyev": ("azerbaijan", "азербайджан", "әзірбайжан"),
     "pashinyan": ("armenia", "армян", "армен", "вірмен"),
     "trump": ("americ", "us", "united", "американ", "сша", "америк"),

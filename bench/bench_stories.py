@@ -1,6 +1,6 @@
 """How well stories are linked, and what linking one new item costs as the store grows.
 
-    python bench/bench_stories.py [--small 2000] [--large 200000] [--probes 300]
+    python bench/bench_stories.py [--small 2000] [--large 200000] [--probes 300] [--repeat 5]
 
 First the labelled set (tests/eval/stories.tsv) is linked through a real store in three
 arrival orders and scored pairwise, as the test does, and the figures are printed.
@@ -10,7 +10,8 @@ what the catalogue publishes, each with a story and a link key drawn from pairs 
 built-in leaders): ``--small`` items are some eleven days of it, ``--large`` three years.
 ``--probes`` new items dated after the newest stored one are then placed in each
 (candidate read, decision, story written), in one transaction, and the time per item is
-printed for both stores (median of ``--repeat`` runs, after one warm-up) with the ratio;
+printed for both stores (the fastest of ``--repeat`` rounds, the stores in turn, after one
+warm-up round each) with the ratio;
 linking reads only the items in the 36-hour window, so the ratio should stay near 1
 (goal: at most 1.5).
 """
@@ -19,11 +20,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import combinations
 from pathlib import Path
@@ -106,7 +105,7 @@ def fill(store: Store, count: int, rng: random.Random) -> float:
     return START + (count - 1) * step
 
 
-def probes(newest: float, count: int, rng: random.Random) -> list[Item]:
+def probes(newest: float, count: int, rng: random.Random, round_: int = 0) -> list[Item]:
     leaders = sorted(x.id for x in LEADERS)
     found = []
     for index in range(count):
@@ -116,7 +115,7 @@ def probes(newest: float, count: int, rng: random.Random) -> list[Item]:
             Item(
                 "kremlin-en",
                 f"Telephone conversation {index}",
-                f"http://en.kremlin.ru/events/president/news/{900000 + index}",
+                f"http://en.kremlin.ru/events/president/news/{900000 + round_ * count + index}",
                 published=published_at(moment),
                 text="Telephone conversation",
                 tags=("call",),
@@ -128,33 +127,52 @@ def probes(newest: float, count: int, rng: random.Random) -> list[Item]:
     return found
 
 
-def cost(stored: int, count: int, seed: int) -> float:
-    """Seconds per placed item in a store of ``stored`` items."""
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "bench.db") as store:
-        store.sync_sources(CATALOG)
-        newest = fill(store, stored, rng)
-        items = probes(newest, count, rng)
-        ids = []
-        with store.db.atomic():
-            for index, item in enumerate(items):
-                row = {
-                    "key": f"probe-{index}",
-                    "source_id": item.source,
-                    "title": item.title,
-                    "first_seen": "2027-01-01T00:00:00+00:00",
-                    "last_seen": "2027-01-01T00:00:00+00:00",
-                    "content_hash": "-",
-                    "updated_at": "2027-01-01T00:00:00+00:00",
-                    "is_baseline": 0,
-                }
-                ids.append(store.db.table("items").insert(row).last_pk)
-        seen = datetime.fromtimestamp(newest, UTC).isoformat()
-        started = time.perf_counter()
-        with store.db.atomic():
-            for item_id, item in zip(ids, items, strict=True):
-                store.stories.place(int(item_id), replace(item), seen)
-        return (time.perf_counter() - started) / count
+def place_round(store: Store, newest: float, count: int, round_: int, seed: int) -> float:
+    """Seconds per item to place ``count`` new items (stored first, untimed)."""
+    items = probes(newest + round_ * 10 * 86400, count, random.Random(seed + round_), round_)
+    ids = []
+    with store.db.atomic():
+        for index, item in enumerate(items):
+            row = {
+                "key": f"probe-{round_}-{index}",
+                "source_id": item.source,
+                "title": item.title,
+                "first_seen": "2027-01-01T00:00:00+00:00",
+                "last_seen": "2027-01-01T00:00:00+00:00",
+                "content_hash": "-",
+                "updated_at": "2027-01-01T00:00:00+00:00",
+                "is_baseline": 0,
+            }
+            ids.append(store.db.table("items").insert(row).last_pk)
+    seen = datetime.fromtimestamp(newest, UTC).isoformat()
+    started = time.perf_counter()
+    with store.db.atomic():
+        for item_id, item in zip(ids, items, strict=True):
+            store.stories.place(int(item_id), item, seen)
+    return (time.perf_counter() - started) / count
+
+
+def costs(sizes: tuple[int, int], count: int, rounds: int, seed: int) -> tuple[float, float]:
+    """The fastest round per store, the two stores measured in turn (on shared cores the
+    slow rounds are other processes' doing; the fastest is what the code costs)."""
+    with tempfile.TemporaryDirectory() as folder:
+        stores, newest = [], []
+        for size in sizes:
+            store = Store(Path(folder) / f"bench-{size}.db")
+            store.sync_sources(CATALOG)
+            newest.append(fill(store, size, random.Random(seed)))
+            stores.append(store)
+        try:
+            for store, latest in zip(stores, newest, strict=True):
+                place_round(store, latest, count, 0, seed)  # warms regexes and caches
+            best = [float("inf"), float("inf")]
+            for round_ in range(1, rounds + 1):
+                for which, (store, latest) in enumerate(zip(stores, newest, strict=True)):
+                    best[which] = min(best[which], place_round(store, latest, count, round_, seed))
+        finally:
+            for store in stores:
+                store.close()
+    return best[0], best[1]
 
 
 def main() -> None:
@@ -163,15 +181,11 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=200_000)
     parser.add_argument("--probes", type=int, default=300)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
     evaluate()
-    cost(options.small, options.probes, options.seed)  # warms the regexes and the caches
-    small = statistics.median(
-        cost(options.small, options.probes, options.seed + n) for n in range(options.repeat)
-    )
-    large = statistics.median(
-        cost(options.large, options.probes, options.seed + n) for n in range(options.repeat)
+    small, large = costs(
+        (options.small, options.large), options.probes, options.repeat, options.seed
     )
     print(
         f"linking one item: {small * 1e6:.0f} µs at {options.small} stored items, "

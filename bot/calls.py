@@ -11,8 +11,6 @@ import html
 
 from store.stories import Story
 
-KINDS = {"call": "call", "meeting": "meeting", "summit": "summit"}
-
 
 def counterparts(story: Story, leader: str | None) -> list[str]:
     others = [party for party in story.parties if party != leader]
@@ -25,7 +23,7 @@ def story_line(story: Story, leader: str | None = None) -> str:
     who = ", ".join(counterparts(story, leader)) or "-"
     sides = ", ".join(dict.fromkeys(side.source for side in story.sides))
     started = f"  initiated by {story.initiator}" if story.initiator else ""
-    return f"{day}  {KINDS.get(story.kind, story.kind):<7}  {who}  sides: {sides}{started}"
+    return f"{day}  {story.kind:<7}  {who}  sides: {sides}{started}"
 
 
 def story_html(story: Story, leader: str | None = None) -> str:
