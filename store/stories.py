@@ -170,19 +170,14 @@ class Stories:
         return None if event is None else choose_story(event, self._candidates(event))
 
     def _open(self, event: Event, item_id: int, seen: str, opened_by: str | None) -> int:
-        story = (
-            self.db.table("stories")
-            .insert(
-                {
-                    "kind": event.kind or "other",
-                    "key": event.key,
-                    "initiator": opened_by,
-                    "first_item_id": item_id,
-                    "created_at": seen,
-                }
-            )
-            .last_pk
+        # Raw SQL: this runs once per new item on the save path, where sqlite-utils'
+        # per-call schema introspection would cost more than the insert itself.
+        cursor = self.db.execute(
+            "INSERT INTO stories (kind, key, initiator, first_item_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [event.kind or "other", event.key, opened_by, item_id, seen],
         )
+        story = cursor.lastrowid
         assert isinstance(story, int)
         return story
 
