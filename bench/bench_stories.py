@@ -91,6 +91,7 @@ def fill(store: Store, count: int, rng: random.Random) -> float:
                 "source_id": rows[-1]["source_id"],
                 "office": rows[-1]["source_id"],
                 "participants": "[]",
+                "parties": "[]",
                 "link_key": f"{rng.choice(KINDS)}:{rng.choice(pairs)}",
                 "link_start": moment,
                 "link_end": moment,

@@ -283,6 +283,7 @@ def _v10_stories(db: sqlite_utils.Database) -> None:
             "office": str,
             "principal": str,
             "participants": str,
+            "parties": str,
             "link_key": str,
             "link_start": float,
             "link_end": float,

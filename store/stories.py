@@ -99,6 +99,7 @@ class Stories:
             "office": item.principal or item.source,
             "principal": item.principal,
             "participants": json.dumps(list(item.participants)),
+            "parties": json.dumps(list(item.parties or item.participants)),
         }
         story: int | None = None
         if event is not None:
@@ -208,13 +209,17 @@ class Stories:
         return [Side(*row) for row in rows]
 
     def latest(self, leader: str | None = None, limit: int = 5, offset: int = 0) -> list[Story]:
-        """The newest stories (of ``leader``), newest first: calls, meetings and summits."""
+        """The newest stories (of ``leader``), newest first: calls, meetings and summits.
+
+        A leader's stories are those an item names the leader a party to (in its title, or
+        as its office's principal), not every one whose text mentions the leader in passing.
+        """
         where = "WHERE st.kind IN ('call', 'meeting', 'summit')"
         params: list[Any] = []
         if leader is not None:
             where += (
                 " AND EXISTS (SELECT 1 FROM item_stories m WHERE m.story_id = st.id"
-                " AND m.participants LIKE ?)"
+                " AND m.parties LIKE ?)"
             )
             params.append(f'%"{leader}"%')
         rows = self.db.execute(
@@ -230,10 +235,10 @@ class Stories:
         story, kind, key, opened_by = row
         sides = tuple(self.sides(int(story)))
         parties: set[str] = set()
-        for (participants,) in self.db.execute(
-            "SELECT participants FROM item_stories WHERE story_id = ?", [story]
+        for (named,) in self.db.execute(
+            "SELECT parties FROM item_stories WHERE story_id = ?", [story]
         ).fetchall():
-            parties.update(json.loads(participants or "[]"))
+            parties.update(json.loads(named or "[]"))
         if key and not str(key).startswith("summit:"):
             parties = set(str(key).partition(":")[2].split("+"))
         return Story(int(story), str(kind), tuple(sorted(parties)), opened_by, sides)

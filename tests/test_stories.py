@@ -132,3 +132,18 @@ def test_story_id_survives_a_restart(tmp_path: Path) -> None:
             akorda, source="akorda-en", url="https://www.akorda.kz/en/c-3101502"
         )
         assert store.story_for(other_language) == first.story
+
+
+def test_a_leader_named_in_passing_is_no_party_to_the_story(tmp_path: Path) -> None:
+    call = matched(
+        "kremlin-en",
+        "Telephone conversation with President of Azerbaijan Ilham Aliyev",
+        "They recalled the recent talks with Kassym-Jomart Tokayev.",
+        url="http://en.kremlin.ru/events/president/news/80104",
+    )
+    assert "tokayev" in call.participants
+    with store_with_catalog(tmp_path / "s.db") as store:
+        store.save_items("kremlin-en", [call])
+        assert store.stories.latest("tokayev") == []
+        (story,) = store.stories.latest("aliyev")
+        assert story.parties == ("aliyev", "putin") and story.kind == "call"
