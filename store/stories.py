@@ -197,9 +197,12 @@ class Stories:
         return [_member(row) for row in rows if row[0] is not None]
 
     def sides(self, story: int) -> list[Side]:
+        """The story's items, oldest first; a date the source gave as a day stays a day."""
         rows = self.db.execute(
             """
-            SELECT i.id, i.source_id, s.name, i.title, i.url, i.published
+            SELECT i.id, i.source_id, s.name, i.title, i.url,
+                   CASE WHEN i.published_date_only THEN substr(i.published, 1, 10)
+                        ELSE i.published END
             FROM item_stories x JOIN items i ON i.id = x.item_id
             JOIN sources s ON s.id = i.source_id
             WHERE x.story_id = ? ORDER BY i.id

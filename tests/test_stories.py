@@ -122,11 +122,17 @@ def test_story_id_survives_a_restart(tmp_path: Path) -> None:
         matched("akorda-ru", "Глава государства провел телефонный разговор с Владимиром Путиным"),
         url="https://www.akorda.kz/ru/call-3101501",
     )
+    akorda = replace(akorda, published=published_at(datetime(2026, 11, 3, tzinfo=UTC), True))
     with store_with_catalog(tmp_path / "s.db") as store:
         (first,) = store.save_items("kremlin-en", [kremlin]).new
     with store_with_catalog(tmp_path / "s.db") as store:
         (second,) = store.save_items("akorda-ru", [akorda]).new
         assert second.story == first.story
+        (story,) = store.stories.latest("tokayev")
+        assert [side.published for side in story.sides] == [
+            "2026-11-03T12:00:00+00:00",
+            "2026-11-03",
+        ]
         assert store.story_for(akorda) == first.story
         other_language = replace(
             akorda, source="akorda-en", url="https://www.akorda.kz/en/c-3101502"
