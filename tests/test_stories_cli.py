@@ -110,3 +110,13 @@ def test_routing_alerts_a_principals_subscribers() -> None:
     tokayev = Subscription(1, 0, "leader", "tokayev")
     assert route(item, [tokayev]) == {Target(1, 0)}
     assert json.loads(json.dumps(item.as_json()))["leaders"] == ["putin"]
+
+
+def test_check_creates_no_store(site: FixtureSite, cli: Cli, tmp_path: Path) -> None:
+    site.add("/en", atom((2, CALLS[0][1])))
+    cfg = config(tmp_path, {"kremlin-en": site.url("/en")})
+    checked = cli("--config", str(cfg), "check", "kremlin-en", "--json")
+    assert checked.code == 0, checked.err
+    (item,) = json_lines(checked.out)
+    assert item["story"] is None and item["participants"] == ["putin", "tokayev"]
+    assert not (tmp_path / "readout.db").exists()
