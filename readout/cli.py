@@ -22,7 +22,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -504,6 +503,10 @@ STORIES_LISTED = 20
 def _with_stories(config: Config, items: Sequence[Item]) -> list[Item]:
     """Parsed items with the story each is in or would join; a store that does not exist
     yet is not created (check stores nothing), and then no item has a story."""
+    from dataclasses import replace
+
+    from store.store import Store
+
     path = Path(config.settings.store.path)
     if not items or not path.is_file():
         return list(items)
@@ -512,7 +515,10 @@ def _with_stories(config: Config, items: Sequence[Item]) -> list[Item]:
 
 
 def _list_stories(config: Config, leader: str | None, as_json: bool) -> int:
+    import json
+
     from bot.calls import story_line
+    from store.store import Store
 
     if leader is not None and leader not in {known.id for known in config.leaders}:
         raise UsageError(f"--leader {leader!r} is not a leader id (see readout leaders)")

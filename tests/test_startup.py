@@ -98,3 +98,14 @@ def test_the_service_module_polls_without_the_telegram_side(tmp_path: Path) -> N
     )
     assert "telegram" not in modules and "bot.sender" not in modules
     assert {"apscheduler", "httpx", "sqlite_utils"} <= modules
+
+
+def test_stories_reads_the_store_without_the_network_or_the_feed_parser(tmp_path: Path) -> None:
+    from store.store import Store
+
+    (tmp_path / "data").mkdir()
+    Store(tmp_path / "data" / "readout.db").close()  # where the default config keeps it
+    code, modules, _ = imported_by(tmp_path, "stories")
+    assert code == 0 and "sqlite_utils" in modules
+    # bs4 still comes with the store (store.admin shortens text with scrapers.text).
+    assert modules.isdisjoint({"telegram", "httpx", "feedparser", "apscheduler", "aiohttp"})
