@@ -10,7 +10,10 @@ as such. ``import readout.service`` is what ``readout run`` imports before its f
 of each command, from ``python -X importtime``; with ``--tree``, the code of another
 checkout is measured (put first on PYTHONPATH), for a before and after on one machine.
 
-Goals (issue 16): ``readout --help`` within 0.15 s; ``sources`` within 0.5 s.
+Goals (issue 16): ``readout --help`` within 0.15 s; ``sources`` within 0.5 s, both on a
+quiet machine, where ``python -c pass`` takes 0.035-0.04 s. A shared machine slows every
+process alike, so each goal is held as its ratio to ``python -c pass`` in the same run
+(4x and 13x), with the absolute figure beside it.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 TREE = [Path(__file__).resolve().parent.parent]  # the checkout measured (--tree)
-HELP_GOAL, SOURCES_GOAL = 0.15, 0.5
+QUIET_PASS = 0.0375  # python -c pass on a quiet 2-core machine: what turns seconds to ratios
+HELP_GOAL, SOURCES_GOAL = 0.15 / QUIET_PASS, 0.5 / QUIET_PASS  # 4x and about 13x
 
 
 @dataclass(frozen=True)
@@ -38,15 +42,20 @@ class Figure:
     target: float | None
 
     @property
+    def ratio(self) -> float:
+        return self.seconds / self.baseline
+
+    @property
     def ok(self) -> bool:
-        return self.target is None or self.seconds <= self.target
+        return self.target is None or self.ratio <= self.target
 
     def line(self) -> str:
-        figure = f"{self.seconds:.3f} s, {self.seconds / self.baseline:.1f}x python -c pass"
+        figure = f"{self.ratio:.1f}x python -c pass ({self.seconds:.3f} s)"
         if self.target is None:
             return f"{self.goal}: {figure} (no goal: for reference)"
         verdict = "ok" if self.ok else "MISS"
-        return f"{self.goal}: {figure} (goal <= {self.target:g} s) {verdict}"
+        quiet = self.target * QUIET_PASS
+        return f"{self.goal}: {figure} (goal <= {self.target:.0f}x, {quiet:g} s quiet) {verdict}"
 
 
 def _environment() -> dict[str, str]:
