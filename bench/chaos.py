@@ -377,6 +377,13 @@ def main() -> int:
         misses.append(f"restarts not polling within {allowed:.2f}s: {slow}")
     if stopped != 0:
         misses.append(f"the final SIGTERM exited {stopped}")
+    kept = not lost and not damaged and worst_per_chat_kill <= 1
+    kept = kept and not report["unexplained_duplicates"]
+    print(
+        f"crash safety over {len(kills)} SIGKILLs: {len(lost)} pairs lost, {len(damaged)} "
+        f"integrity failures, at most {worst_per_chat_kill} duplicate per chat per kill "
+        f"(goal 0 lost, 0 failures, <= 1) {'ok' if kept else 'MISS'}"
+    )
     if measured:
         beyond = f" + {floor:.2f} s of Python and imports" if args.beyond_imports else ""
         print(
