@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 from bot.admin import AdminError, CheckReport
 from readout import __version__
 from readout.health import FALLBACK_TEXT
+from readout.importer import import_outlines
 from readout.poll import read_fetched, shape
 from readout.registry import Registry
 from scrapers.discovery import advertised_feeds, looks_like_html
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
 from scrapers.model import Item, Source
+from scrapers.opml import OpmlError, parse_opml, render_opml
 from scrapers.text import shorten
 from store.store import FetchState, Store
 
@@ -81,6 +83,18 @@ class Operations:
         )
         self.registry.changed()
         return source.url, len(saved.new)
+
+    def export_opml(self) -> bytes:
+        return render_opml(self.registry.sources())
+
+    async def import_opml(self, body: bytes) -> list[str]:
+        """Add the feeds of an OPML file; a file that is not one changes nothing."""
+        try:
+            document = parse_opml(body)
+        except OpmlError as error:
+            raise AdminError(f"Not imported: {html.escape(str(error))}.") from None
+        report = await import_outlines(document, self.registry.sources(), self.add_source)
+        return report.lines()
 
     def remove_source(self, source_id: str) -> None:
         self._known(source_id)
