@@ -17,8 +17,9 @@ from readout.registry import Registry
 from scrapers.discovery import advertised_feeds, looks_like_html
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
-from scrapers.model import Item, Source
+from scrapers.model import Item, Source, SourceKind
 from scrapers.opml import OpmlError, parse_opml, render_opml
+from scrapers.telegram import is_channel_preview
 from scrapers.text import shorten
 from store.store import FetchState, Store
 
@@ -69,7 +70,9 @@ class Operations:
             raise AdminError(f"A source “{source_id}” exists already; /removesource it first.")
         if not url.lower().startswith(("http://", "https://")):
             raise AdminError(f"“{html.escape(url)}” is not an http(s) URL.")
-        source, items = await self._read(Source(id=source_id, name=name or source_id, url=url))
+        kind: SourceKind = "telegram" if is_channel_preview(url) else "rss"
+        new = Source(id=source_id, name=name or source_id, url=url, kind=kind)
+        source, items = await self._read(new)
         if self.registry.source(source_id) is not None:  # added by another chat meanwhile
             raise AdminError(f"A source “{source_id}” exists already; /removesource it first.")
         if not items:

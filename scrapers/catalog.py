@@ -136,4 +136,24 @@ CATALOG: tuple[Source, ...] = (
             link_pattern=r"^https?://[^/?#]+/en/press-release/item/\d{4}/\d{2}/\d{2}/[^/?#]+/?$",
         ),
     ),
+    # The offices' Telegram channels, where some publish first: off until an admin enables
+    # one (`enabled = true` on a [[sources]] entry with its id), since t.me may rate-limit.
+    Source(
+        id="akorda-telegram",
+        name="Akorda (Telegram)",
+        url="https://t.me/s/aqorda_resmi",
+        kind="telegram",
+        enabled=False,
+        language="kz",
+        timezone="Asia/Almaty",
+    ),
+    Source(
+        id="president-ua-telegram",
+        name="President of Ukraine (Telegram)",
+        url="https://t.me/s/V_Zelenskiy_official",
+        kind="telegram",
+        enabled=False,
+        language="uk",
+        timezone="Europe/Kyiv",
+    ),
 )
