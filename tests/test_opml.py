@@ -3,6 +3,7 @@ formats), Readout's own round trip, hostile files, the CLI and the admin command
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from pathlib import Path
@@ -177,6 +178,28 @@ def test_outlines_missing_attributes_are_skipped_with_the_reason() -> None:
     )
 
 
+async def test_one_import_adds_at_most_max_added_a_few_at_a_time() -> None:
+    from readout.importer import AT_ONCE, MAX_ADDED
+
+    running, peak, added = 0, 0, []
+
+    async def add_source(source_id: str, url: str, name: str | None) -> tuple[str, int]:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.001)
+        running -= 1
+        added.append(source_id)
+        return url, 1
+
+    document = parse_opml(outlines(MAX_ADDED + 5))
+    report = await import_outlines(document, [], add_source)
+    assert (len(report.added), report.deferred) == (MAX_ADDED, 5)
+    assert len(set(added)) == MAX_ADDED and peak == AT_ONCE
+    assert report.lines()[-1].startswith("5 more were not tried")
+    assert sum(line.startswith("+ ") for line in report.lines()) <= 41  # the reply is bounded
+
+
 # ------------------------------------------------------------------ the CLI
 
 
@@ -272,6 +295,8 @@ async def test_import_without_a_file_or_of_a_bad_one_changes_nothing(
     upload = admin.fake.push_document(outlines(3), "x.opml", STRANGER)
     stranger = await admin.command("/import", chat_id=STRANGER, user_id=STRANGER, reply_to=upload)
     assert "admins only" in stranger["text"]
+    stranger = await admin.command("/export", chat_id=STRANGER, user_id=STRANGER)
+    assert "admins only" in stranger["text"] and admin.fake.documents == []
     with admin.store() as store:
         assert store.admin.added_sources() == []
 
