@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# A connection that has not sent a whole request by then is closed (aiohttp's keep-alive
+# timer runs from the moment a connection opens), so idle or trickling clients cannot
+# pile up.
+READ_TIMEOUT = 5.0
 MAX_LINE = 8190
 MAX_HEADERS = 100
 TEXT = "text/plain; charset=utf-8"
@@ -92,6 +96,7 @@ class Endpoint:
             shutdown_timeout=2.0,
             max_line_size=MAX_LINE,
             max_headers=MAX_HEADERS,
+            keepalive_timeout=READ_TIMEOUT,
         )
         await runner.setup()
         host, port = split_listen(self.listen)

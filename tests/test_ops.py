@@ -243,6 +243,22 @@ async def _exchange(address: str, request_bytes: bytes) -> bytes:
     return answer
 
 
+@pytest.mark.parametrize("sent", [b"", b"GET /healthz HTTP/1.1\r\nHo"])
+async def test_endpoint_closes_connections_that_never_finish_a_request(sent: bytes) -> None:
+    from readout.endpoint import READ_TIMEOUT
+
+    async def healthy() -> None:
+        return None
+
+    async with Endpoint("127.0.0.1:0", healthy, lambda accept: (b"", "text/plain")) as endpoint:
+        host, port = endpoint.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(sent)
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), READ_TIMEOUT + 5) == b""
+        writer.close()
+
+
 async def test_endpoint_on_a_taken_port_is_one_clear_error() -> None:
     from readout.endpoint import EndpointError
 
