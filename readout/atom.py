@@ -110,14 +110,17 @@ def render_atom(
 
 
 def _participants(entry: FeedEntry) -> tuple[str, ...]:
-    """The leaders taking part. Stories: participants (named leaders plus the source's
-    principal) replace the named leaders here once items carry them."""
-    return entry.stored.item.leaders
+    """The leaders taking part: those named, and the office's principal (an item stored
+    before participants were kept has only the named ones)."""
+    item = entry.stored.item
+    return item.participants or item.leaders
 
 
 def _story(entry: FeedEntry) -> str | None:
-    """Stories: the item's story id, once items carry one; until then no story category."""
-    return None
+    """The story the item reports, shared by every item about the same event (both sides'
+    readouts of one call), so a reader can group them."""
+    story = entry.stored.item.story
+    return None if story is None else str(story)
 
 
 def _moment(iso: str) -> datetime:

@@ -34,22 +34,22 @@ class Syndication:
         return int(other), self.store.db.conn.total_changes
 
     def of_source(self, source_id: str, limit: int) -> list[FeedEntry]:
-        return self._entries("source_id = ?", source_id, limit)
+        return self._entries("source_id = ?", [source_id], limit)
 
     def of_leader(self, leader_id: str, limit: int) -> list[FeedEntry]:
-        """The items the leader takes part in.
+        """The items the leader takes part in: those that name them, and every item of an
+        office whose principal they are (participants are the named leaders plus it)."""
+        clause = (
+            "id IN (SELECT item_id FROM item_leaders WHERE leader_id = ?) "
+            "OR id IN (SELECT item_id FROM item_stories WHERE principal = ?)"
+        )
+        return self._entries(clause, [leader_id, leader_id], limit)
 
-        Until participants are stored this is the items that name the leader; once they
-        are (a source's principal takes part in all its items), this is where to read them.
-        """
-        clause = "id IN (SELECT item_id FROM item_leaders WHERE leader_id = ?)"
-        return self._entries(clause, leader_id, limit)
-
-    def _entries(self, clause: str, value: str, limit: int) -> list[FeedEntry]:
+    def _entries(self, clause: str, values: list[str], limit: int) -> list[FeedEntry]:
         rows = self.store.db.execute(
             f"SELECT id, key, first_seen, updated_at FROM items WHERE {clause} "  # noqa: S608 - fixed clauses
             "ORDER BY coalesce(published_ts, 0) DESC, id DESC LIMIT ?",
-            [value, limit],
+            [*values, limit],
         ).fetchall()
         entries = []
         for item_id, key, first_seen, updated_at in rows:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import feedparser
 import httpx
 
-from readout.atom import LEADER_SCHEME, TAG_SCHEME, render_atom
+from readout.atom import LEADER_SCHEME, STORY_SCHEME, TAG_SCHEME, render_atom
 from scrapers.model import Item, published_at
 from store.store import StoredItem
 from store.syndication import FeedEntry
@@ -63,6 +63,18 @@ async def test_etag_answers_304_until_the_feed_changes(running: Harness) -> None
     assert entries[1].id == feedparser.parse(first.content).entries[0].id
 
 
+async def test_a_principal_takes_part_in_every_item_of_their_office(
+    running: Harness,  # noqa: F811
+) -> None:
+    running.publish((2, "Meeting with Government members"), (1, "Baseline item about Putin"))
+    with running.store() as store:
+        await until(lambda: len(store.items("kremlin-en")) == 2, 10, "the new item stored")
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(feeds_url(running, "putin.atom"))
+    titles = [entry.title for entry in feedparser.parse(answer.content).entries]
+    assert titles == ["Meeting with Government members", "Baseline item about Putin"]
+
+
 async def test_a_leader_with_no_items_is_a_valid_empty_feed(running: Harness) -> None:  # noqa: F811
     async with httpx.AsyncClient() as client:
         answer = await client.get(feeds_url(running, "zelenskyy.atom"))
@@ -90,6 +102,9 @@ def test_entries_carry_tags_and_date_only_days() -> None:
         summary="Разговор с Владимиром Путиным",
         leaders=("putin",),
         tags=("call",),
+        participants=("putin", "tokayev"),
+        principal="tokayev",
+        story=12,
     )
     entry = FeedEntry(
         StoredItem(7, item, "Akorda (ru)"),
@@ -97,18 +112,19 @@ def test_entries_carry_tags_and_date_only_days() -> None:
         "2026-03-21T08:00:00+00:00",
         "2026-03-21T09:30:00+00:00",
     )
-    body = render_atom("source:akorda-ru", "Readout: Akorda (ru)", [entry], {"putin": "Putin"})
+    names = {"putin": "Putin", "tokayev": "Tokayev"}
+    body = render_atom("source:akorda-ru", "Readout: Akorda (ru)", [entry], names)
     parsed = feedparser.parse(body)
     assert not parsed.bozo
     (out,) = parsed.entries
     assert out.author == "Akorda (ru)" and out.summary == "Разговор с Владимиром Путиным"
-    assert [(t.term, t.scheme) for t in out.tags] == [
-        ("putin", LEADER_SCHEME),
-        ("call", TAG_SCHEME),
+    assert [(t.term, t.scheme, t.label) for t in out.tags] == [
+        ("putin", LEADER_SCHEME, "Putin"),
+        ("tokayev", LEADER_SCHEME, "Tokayev"),
+        ("call", TAG_SCHEME, None),
+        ("12", STORY_SCHEME, None),
     ]
     assert out.updated_parsed[:5] == (2026, 3, 21, 9, 30)
     assert parsed.feed.updated_parsed[:5] == (2026, 3, 21, 9, 30)
     # Rendering is a function of what is stored: the same entries give the same bytes.
-    assert (
-        render_atom("source:akorda-ru", "Readout: Akorda (ru)", [entry], {"putin": "Putin"}) == body
-    )
+    assert render_atom("source:akorda-ru", "Readout: Akorda (ru)", [entry], names) == body
