@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from analysis.forms import declines, fold, word_forms
@@ -82,7 +83,6 @@ _SLAVIC_VERB_ENDS = (
     *("ат", "тся", "ив", "ів", "ув", "ав", "ов", "ює", "ить", "іть"),
 )
 _SENTENCE_BREAKS = frozenset('.!?:;"«»“”„(—–|\n')
-_BEFORE = re.compile(r"(\w+)[ \t\u00a0]{1,3}$")
 _AFTER = re.compile(r"[ \t\u00a0]{1,3}(\w+)")
 _COLON = re.compile(r"[ \t\u00a0]{0,2}:")
 _HYPHEN_NUMBER = re.compile(r"[-\u2010\u2011]\d")
@@ -145,6 +145,7 @@ def _sound(word: str) -> str:
     return "".join(c for i, c in enumerate(word) if i == 0 or c != word[i - 1])
 
 
+@lru_cache(maxsize=65536)
 def _near(a: str, b: str) -> bool:
     """At most one edit per three letters between ``a`` and ``b`` (Levenshtein)."""
     limit = max(1, min(len(a), len(b)) // 3)
@@ -228,10 +229,27 @@ def _confirmed_by_own_name(f: Found, low: str, given: Mapping[str, GivenNames]) 
     if f.confirmed:
         return f
     names = given.get(f.spelling.owner)
-    before = _BEFORE.search(low, max(0, f.start - 48), f.start)
-    if names is None or before is None or not names.own(before.group(1)):
+    before = _word_before(low, f.start)
+    if names is None or before is None or not names.own(low[before[0] : before[1]]):
         return f
     return replace(f, confirmed=True)
+
+
+def _word_before(low: str, at: int) -> tuple[int, int] | None:
+    """Where the word is that ends one to three spaces before ``at``, if one does."""
+    end = at
+    while end > 0 and at - end < 3 and low[end - 1] in " \t\u00a0":
+        end -= 1
+    if end == at or end == 0 or not _is_word(low[end - 1]):
+        return None
+    start = end - 1
+    while start > 0 and _is_word(low[start - 1]):
+        start -= 1
+    return start, end
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _starts_sentence(low: str, at: int) -> bool:
@@ -291,9 +309,11 @@ def _ordinary_word(f: Found, low: str) -> bool:
     word = after.group(1)
     if _starts_sentence(low, f.start):
         return len(word) <= 2 or word.endswith(("ла", "лась"))
-    before = _BEFORE.search(low, max(0, f.start - 48), f.start)
+    before = _word_before(low, f.start)
     # "вице-президент Алиева посетила": a title in the nominative, so a woman is meant
-    return before is not None and before.group(1) in TITLE_STEMS and word.endswith("ла")
+    if before is None or not word.endswith("ла"):
+        return False
+    return low[before[0] : before[1]] in TITLE_STEMS
 
 
 def _capitals_tell(word: str, form: str, f: Found) -> bool:
@@ -324,11 +344,11 @@ def _after_another_given_name(
     names = given.get(f.spelling.owner)
     if names is None or len(f.spelling.words) != 1 or f.spelling.substring:
         return False
-    before = _BEFORE.search(low, max(0, f.start - 48), f.start)
+    before = _word_before(low, f.start)
     if before is None:
         return False
-    word = before.group(1)
-    start, end = before.span(1)
+    start, end = before
+    word = low[start:end]
     written = clean[start:end]
     if len(word) < 3 or not written.isalpha() or not title_case(written):
         return False
@@ -340,12 +360,12 @@ def _after_another_given_name(
         return False
     if word.startswith(_NOT_GIVEN) or word.endswith(_TITLE_ENDS):
         return False
-    earlier = _BEFORE.search(low, max(0, start - 48), start)
+    earlier = _word_before(low, start)
     if earlier is not None:
-        if earlier.group(1).startswith(_NOT_GIVEN):
+        if low[earlier[0] : earlier[1]].startswith(_NOT_GIVEN):
             return False  # президент Казахстана Токаев, Prime Minister of Armenia
         if word.isascii() and _english_third_person(word):
-            return not clean[earlier.start(1)].isupper()  # Zelensky Thanks Trump
+            return not clean[earlier[0]].isupper()  # Zelensky Thanks Trump
     return True
 
 

@@ -66,9 +66,13 @@ class Matcher:
             caveat = caveats.get(leader.id, Caveats())
             context_only = {fold(a) for a in caveat.context_only}
             names = []
+            seen = set()
             for name in leader.names:
                 needs_context = is_short(name) or fold(name) in context_only
                 for written in (name, *sorted(_respelt(name))):
+                    if fold(written) in seen:
+                        continue  # Путин respelt is Putin, already an alias
+                    seen.add(fold(written))
                     names.append(written)
                     spellings.append(
                         spelling_of(

@@ -25,7 +25,8 @@ _STRAY_MARKS = "\u0300-\u036f\u0483-\u0487"
 # The Uzbek letters oʻ and gʻ are written with a turned comma (U+2018 or U+02BB) that
 # belongs to the letter: Erdoʻgʻan is Erdogan, Toʻqayev is Toqayev. It is dropped there.
 _UZBEK_MARK = "(?<=[oOgG])[\u2018\u02bb](?=[^\\W\\d_])"
-_NEEDS_CLEANING = re.compile(f"[{_INVISIBLE}{_STRAY_MARKS}]|{_UZBEK_MARK}")
+_NEEDS_CLEANING = re.compile(f"[{_INVISIBLE}{_STRAY_MARKS}]")
+_UZBEK = re.compile(_UZBEK_MARK)
 _CLUSTER = re.compile(f"[^{_STRAY_MARKS}]?[{_INVISIBLE}{_STRAY_MARKS}]+|{_UZBEK_MARK}")
 _DROP = re.compile(f"[{_INVISIBLE}{_STRAY_MARKS}]")
 _INVISIBLE_ONLY = re.compile(f"[{_INVISIBLE}]")
@@ -56,7 +57,9 @@ class NormalisedText:
         self._origin_ends: list[int] = []
         clean = text
         if not text.isascii() and (
-            not unicodedata.is_normalized("NFC", text) or _NEEDS_CLEANING.search(text)
+            not unicodedata.is_normalized("NFC", text)
+            or _NEEDS_CLEANING.search(text)
+            or (("\u2018" in text or "\u02bb" in text) and _UZBEK.search(text))
         ):
             clean = self._cleaned(text)
         self.clean = clean
