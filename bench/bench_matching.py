@@ -257,6 +257,7 @@ class NaiveMatcher:
                 )
 
     def leaders_in(self, text: str) -> tuple[str, ...]:
+        text = forms.fold(text)  # the forms are folded (no diacritics), so is the text
         found = {leader for leader, pattern in self.patterns if pattern.search(text)}
         return tuple(sorted(found))
 
