@@ -52,11 +52,14 @@ _NOT_GIVEN = (
     *("prasident", "prezident", "prezydent", "kanzler", "kanclerz", "kansler", "szef"),
     *("przewodnicz", "baskan", "cumhurbaskan", "reis", "ministr", "premyer", "rahbar"),
     *("sekreter", "basbakan", "bakan", "genel", "katib", "kotib", "vazir", "nazir"),
-    *("генерал", "глав", "спикер", "посол", "король"),
+    *("herr", "frau", "monsieur", "madame", "senor", "signor", "sayin", "janob", "cenab"),
+    *("sir", "lord", "dame", "генерал", "глав", "спикер", "посол", "король", "министр"),
+    *("міністр", "мистер", "господар", "пані"),
 )
 _TITLE_ENDS = (
     *("chef", "chefin", "prasident", "prasidentin", "kanzler", "kanzlerin", "minister"),
-    *("ministerin", "sekretar", "sekretarin"),
+    *("ministerin", "sekretar", "sekretarin", "kollege", "kollegin", "beauftragte"),
+    *("vorsitzende", "vorsitzender"),
 )
 _FUNCTION_WORDS = frozenset(
     (
@@ -66,6 +69,14 @@ _FUNCTION_WORDS = frozenset(
         *("your", "our", "his", "her", "their", "its", "this", "that", "these", "those"),
         *("where", "will", "can", "does", "did", "is", "was", "has", "had", "no", "new"),
         *("more", "all", "every", "only", "just", "now", "then", "here", "there", "why"),
+        *("meanwhile", "earlier", "later", "also", "still", "today", "yesterday", "instead"),
+        *("however", "so", "yet", "once", "since", "until", "unless", "although", "though"),
+        *("because", "whether", "like", "even", "both", "either", "neither", "under"),
+        *("between", "among", "without", "despite", "during", "through", "behind", "amid"),
+        *("toward", "towards", "upon", "versus", "tonight", "monday", "tuesday"),
+        *("wednesday", "thursday", "friday", "saturday", "sunday", "january", "february"),
+        *("march", "april", "may", "june", "july", "august", "september", "october"),
+        *("november", "december", "exclusive", "breaking", "watch", "live", "update"),
     )
 )
 # A word a headline puts after a short name as its verb: English -s/-ed or an auxiliary;

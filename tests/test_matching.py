@@ -504,6 +504,10 @@ def test_a_different_given_name_before_the_surname_is_somebody_else(
         ("Zelensky Thanks Trump For Support", "trump"),
         ("Встреча Путина с губернаторами", "putin"),
         ("Wizyta Alijewa w Warszawie", "aliyev"),
+        ("On Monday Putin said the talks would go on", "putin"),
+        ("премьер-министр Армении Пашинян прибыл", "pashinyan"),
+        ("Herr Merz sagte", "merz"),
+        ("Tayyip Erdogan met the delegation", "erdogan"),
     ],
 )
 def test_the_leaders_own_names_titles_and_headlines_before_the_surname_are_allowed(
