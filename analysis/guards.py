@@ -79,6 +79,7 @@ _FUNCTION_WORDS = frozenset(
         *("november", "december", "exclusive", "breaking", "watch", "live", "update"),
     )
 )
+_POSSESSIVES = frozenset(("my", "your", "his", "its", "our", "their"))
 # A word a headline puts after a short name as its verb: English -s/-ed or an auxiliary;
 # Russian and Ukrainian past, present and future endings (заявил, прибыл, посетит,
 # заявив). Closed lists of endings and auxiliaries, not of verbs.
@@ -218,7 +219,7 @@ def resolve(
         f
         for f in kept
         if not f.spelling.namesake
-        and not _ordinary_word(f, low)
+        and not _ordinary_word(f, low, clean)
         and not (given and _after_another_given_name(f, low, clean, given, known))
     ]
     if given:
@@ -302,7 +303,26 @@ def _english_third_person(word: str) -> bool:
     return word.endswith("s") and not word.endswith(("ss", "us", "is", "'s"))
 
 
-def _ordinary_word(f: Found, low: str) -> bool:
+def _english_common_noun(f: Found, low: str, clean: str) -> bool:
+    """Your Trump Card (a possessive before a name makes it a noun), and an -s form with
+    no apostrophe in an English headline, where it is a plural or a verb, not the German
+    genitive it is generated for: TRUMPS in capitals, Trumps Of Hearts."""
+    before = _word_before(low, f.start)
+    if before is not None and low[before[0] : before[1]] in _POSSESSIVES:
+        return True
+    alias = fold(f.spelling.alias)
+    if low[f.start : f.end] != alias + "s" or alias.endswith("s"):
+        return False
+    after = _AFTER.match(low, f.end)
+    if after is None:
+        return False
+    next_word = clean[after.start(1) : after.end(1)]
+    if clean[f.start : f.end].isupper() and next_word.isupper() and len(next_word) > 1:
+        return True
+    return after.group(1) in _FUNCTION_WORDS and next_word[:1].isupper()
+
+
+def _ordinary_word(f: Found, low: str, clean: str) -> bool:
     """Путина-2026 (a season with its year); the -а form of a masculine surname opening
     a sentence that goes on with a preposition or a feminine past verb ("Путина в
     разгаре", "Путина началась"), or after a title in the nominative and before such a
@@ -310,7 +330,11 @@ def _ordinary_word(f: Found, low: str) -> bool:
     """
     if _HYPHEN_NUMBER.match(low, f.end):
         return True
-    if len(f.spelling.words) != 1 or not low.endswith("а", f.start, f.end):
+    if len(f.spelling.words) != 1:
+        return False
+    if low[f.start].isascii():
+        return _english_common_noun(f, low, clean)
+    if not low.endswith("а", f.start, f.end):
         return False
     if fold(f.spelling.alias).endswith("а"):
         return False

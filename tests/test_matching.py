@@ -97,7 +97,7 @@ def test_independent_evaluation_set_precision_and_recall(matcher: Matcher) -> No
     reaches (before the changes: precision 0.884, recall 0.687), not the issue's goal
     of 0.995 and 0.99, which the rows it still gets wrong keep out of reach."""
     precision, recall = _score(matcher, INDEPENDENT)
-    assert precision >= 0.96
+    assert precision >= 0.97
     assert recall >= 0.985
 
 
@@ -523,6 +523,9 @@ def test_the_leaders_own_names_titles_and_headlines_before_the_surname_are_allow
         "ПУТИНА В ПРИМОРЬЕ: ЛОСОСЬ ИДЁТ НА НЕРЕСТ",
         "Путина началась: сейнеры вышли в море",
         "Первый вице-президент Алиева посетила выставку",
+        "HOPE TRUMPS FEAR AT THE BALLOT BOX",
+        "Hearts Trumps And Spades: A Beginner's Guide",
+        "Keep Your Trump Card For The Last Round",
     ],
 )
 def test_a_form_that_reads_as_an_ordinary_word_is_not_a_name(matcher: Matcher, text: str) -> None:
@@ -531,7 +534,10 @@ def test_a_form_that_reads_as_an_ordinary_word_is_not_a_name(matcher: Matcher, t
 
 @pytest.mark.parametrize(
     "text",
-    ["Путина поздравили с днём рождения", "Администрация Трампа объявила", "О В.В.Путине"],
+    [
+        *("Путина поздравили с днём рождения", "Администрация Трампа объявила"),
+        *("О В.В.Путине", "Putins Rede wurde übertragen", "TRUMP'S TARIFFS HIT STEEL"),
+    ],
 )
 def test_oblique_forms_at_a_sentence_start_still_name_the_leader(
     matcher: Matcher, text: str
