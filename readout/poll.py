@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from analysis.matching import Matcher
+from analysis.participants import take_part
 from analysis.tags import event_tags
 from readout import relocation
 from scrapers.errors import SourceError
@@ -80,13 +81,20 @@ def shape(items: Sequence[Item]) -> tuple[int, int, int]:
     return len(items), dated, linked
 
 
-def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
-    """Each item with the leaders it mentions and the kind of event it reports."""
+def match_items(
+    items: Sequence[Item], matcher: Matcher, principal: str | None = None
+) -> list[Item]:
+    """Each item with the leaders it mentions, who takes part (``principal`` is the
+    source's), and the kind of event it reports."""
     return [
-        replace(
-            item,
-            leaders=matcher.leaders_in(item.text or item.title),
-            tags=event_tags(item.title, item.text),
+        take_part(
+            replace(
+                item,
+                leaders=matcher.leaders_in(item.text or item.title),
+                tags=event_tags(item.title, item.text),
+            ),
+            matcher,
+            principal,
         )
         for item in items
     ]
@@ -134,7 +142,7 @@ def read_batch(body: bytes, source: Source, matcher: Matcher, **where: str | Non
     """Parse and match in one step, so it can run off the event loop as a unit."""
     with _collector.during(len(body)):
         batch = parse_batch(body, source, **where)
-        return replace(batch, items=match_items(batch.items, matcher))
+        return replace(batch, items=match_items(batch.items, matcher, source.leader))
 
 
 def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
