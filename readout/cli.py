@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 
     from analysis.matching import Matcher
     from readout.config import Config
+    from readout.importer import ImportReport
     from readout.poll import PollReport
     from scrapers.fetch import Fetched
     from scrapers.model import Batch, Item, Source
+    from scrapers.opml import OpmlDocument
     from store.store import Store
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -136,7 +138,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stories.add_argument("--json", action="store_true", help="print each story as a JSON line")
     listing = command("sources", "list the configured sources")
-    listing.add_argument("--json", action="store_true")
+    form = listing.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true")
+    form.add_argument(
+        "--opml", action="store_true", help="print the sources as an OPML 2.0 document"
+    )
+    form.add_argument(
+        "--import",
+        dest="import_file",
+        type=Path,
+        metavar="FILE",
+        help="add the feeds of an OPML file (existing ids and URLs are skipped)",
+    )
     leaders = command("leaders", "list the watched leaders")
     leaders.add_argument("--json", action="store_true")
     copy = command("backup", "copy the store to PATH (a file or a folder); safe while `run` runs")
@@ -222,6 +235,10 @@ def _store_errors() -> tuple[type[Exception], ...]:
 
 
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "sources" and args.import_file is not None:
+        return _import_sources(config, args.import_file)
+    if args.command == "sources" and args.opml:
+        return _export_sources(config)
     if args.command == "sources":
         return _list_sources(config, args.json)
     if args.command == "leaders":
@@ -533,6 +550,51 @@ def _list_stories(config: Config, leader: str | None, as_json: bool) -> int:
             continue
         print(story_line(story, leader))
     return EXIT_OK
+
+
+def _export_sources(config: Config) -> int:
+    """The sources in force, chat-added ones included, as ``/export`` sends them."""
+    from readout.registry import Registry
+    from scrapers.opml import render_opml
+    from store.store import Store
+
+    with Store(config.settings.store.path) as store:
+        sys.stdout.buffer.write(render_opml(Registry(config, store).sources()))
+    return EXIT_OK
+
+
+def _import_sources(config: Config, file: Path) -> int:
+    """Added as by ``/addsource`` (validated, baseline stored); a running service polls
+    them from its next start."""
+    import asyncio
+
+    from scrapers.opml import OpmlError, parse_opml
+    from store.store import Store
+
+    try:
+        document = parse_opml(file.read_bytes())
+    except OSError as error:
+        raise UsageError(f"--import {file}: {error.strerror or error}") from None
+    except OpmlError as error:
+        raise UsageError(f"--import {file}: {error}") from None
+    with Store(config.settings.store.path) as store:
+        report = asyncio.run(_import_into(config, store, document))
+    for line in report.lines():
+        print(line)
+    return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+async def _import_into(config: Config, store: Store, document: OpmlDocument) -> ImportReport:
+    from readout.importer import import_outlines
+    from readout.operations import Operations
+    from readout.registry import Registry
+    from scrapers.fetch import Fetcher
+
+    registry = Registry(config, store)
+    async with Fetcher(config.settings.http.policy()) as fetcher:
+        threshold = config.settings.scheduler.failures_before_alert
+        ops = Operations(registry, store, fetcher, threshold)
+        return await import_outlines(document, registry.sources(), ops.add_source)
 
 
 def _list_leaders(config: Config, as_json: bool) -> int:

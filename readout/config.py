@@ -217,7 +217,7 @@ class SourceEntry(_Section):
     id: Id
     url: WebUrl | None = None
     name: Text | None = None
-    kind: Literal["rss", "html"] | None = None
+    kind: Literal["rss", "html", "telegram"] | None = None
     interval: Duration | None = None
     enabled: bool | None = None
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = None
@@ -410,6 +410,14 @@ def _new_source(entry: SourceEntry, where: str) -> Source:
     return Source(id=entry.id, name=entry.name or entry.id, url=entry.url)
 
 
+def _is_channel_preview_url(url: str) -> bool:
+    """scrapers.telegram reads the preview address; it is imported only for a config that
+    has such a source, since it brings BeautifulSoup, which ``readout sources`` never uses."""
+    from scrapers.telegram import channel_name
+
+    return channel_name(url) is not None
+
+
 def _override(base: Source, entry: SourceEntry, where: str) -> Source:
     given = entry.model_dump(exclude_unset=True, exclude={"id", "selectors"})
     if "url" in given and "fallbacks" not in given:
@@ -425,6 +433,8 @@ def _override(base: Source, entry: SourceEntry, where: str) -> Source:
         else:
             source = replace(source, selectors=Selectors(**selectors))
     chosen = source.selectors
+    if source.kind == "telegram" and not _is_channel_preview_url(source.url):
+        raise ConfigError(f'{where}.url: kind = "telegram" reads https://t.me/s/<channel>')
     if source.kind == "html" and chosen is None:
         raise ConfigError(f'{where}.selectors: required for kind = "html"')
     if chosen is not None and (chosen.item is None) != (chosen.title is None):

@@ -34,6 +34,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.routing import route
+from readout.atom import AtomFeeds
 from readout.endpoint import Degraded, Endpoint, EndpointError
 from readout.health import fallback_change, judge
 from readout.logs import status
@@ -120,8 +121,9 @@ class Service:
                 registry.listeners.append(lambda: self._sync_jobs(scheduler, registry, fetcher))
                 self._sync_jobs(scheduler, registry, fetcher)
                 self._schedule_upkeep(scheduler, store)
+                feeds = AtomFeeds(store, registry.leaders, registry.sources)
                 try:
-                    await self._serve(scheduler, store, registry, fetcher)
+                    await self._serve(scheduler, store, registry, fetcher, feeds)
                 except EndpointError as error:
                     status(str(error))
                     return 1
@@ -132,7 +134,12 @@ class Service:
         return 0
 
     async def _serve(
-        self, scheduler: AsyncIOScheduler, store: Store, registry: Registry, fetcher: Fetcher
+        self,
+        scheduler: AsyncIOScheduler,
+        store: Store,
+        registry: Registry,
+        fetcher: Fetcher,
+        feeds: AtomFeeds,
     ) -> None:
         """The health endpoint first (so its address is known early), then the polls, then
         the Telegram side, imported while the first polls run (see the module's note)."""
@@ -140,10 +147,14 @@ class Service:
             self.config.settings.health.listen,
             lambda: self._health(scheduler, store),
             self.metrics.exposition,
+            feeds,
         )
         async with endpoint:
             self.endpoint = endpoint
-            status(f"health and metrics on http://{endpoint.address} (/healthz, /metrics)")
+            status(
+                f"health and metrics on http://{endpoint.address} "
+                "(/healthz, /metrics, /feeds/<id>.atom)"
+            )
             scheduler.start()
             if not self.config.token:
                 await self.stopping.wait()
