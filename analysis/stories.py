@@ -167,9 +167,10 @@ def organisation(text: str) -> str | None:
     return str(found.lastgroup).replace("_", "-") if found and found.lastgroup else None
 
 
-def link_key(item: Item) -> str | None:
-    """What two readouts of one event share; None where parties are too few to tell."""
-    kind = kind_of(item)
+def link_key(item: Item, kind: str | None = None) -> str | None:
+    """What two readouts of one event share; None where parties are too few to tell.
+    ``kind`` is ``kind_of(item)`` where the caller has it already."""
+    kind = kind or kind_of(item)
     parties = item.parties or item.participants
     if kind == "summit":
         where = organisation(_lead(item))
@@ -221,9 +222,9 @@ def identifies(event: Event, holders: Sequence[Event]) -> bool:
     source, all on one day. A picture that one source shows with two items, or that is
     shown on two days, is a stock picture (a portrait on every decree, a site's default
     when an item has none) and identifies nothing, now or for any later item. The first
-    two items a stock picture is seen on cannot be told from two versions of one item by
-    the picture alone, so a picture never joins items of incompatible kinds or different
-    parties (``pictured``).
+    items a stock picture is seen on (one day, one per source) cannot be told from one
+    item's versions by the picture alone, so a picture never joins items of incompatible
+    kinds or different parties (``pictured``).
     """
     if event.image is None or not event.day or len(holders) >= HOLDERS:
         return False
@@ -235,7 +236,8 @@ def identifies(event: Event, holders: Sequence[Event]) -> bool:
 
 def event_of(item: Item, seen: float) -> Event | None:
     """The event ``item`` reports, or None when nothing could ever link it to another."""
-    key = link_key(item)
+    kind = kind_of(item)
+    key = link_key(item, kind)
     ident = identifier(item.url)
     image = image_key(item.image)
     if key is None and ident is None and image is None:
@@ -248,7 +250,7 @@ def event_of(item: Item, seen: float) -> Event | None:
         end = start + DAY if item.published.date_only else start
         day = item.published.day.isoformat()
     office = item.principal or item.source
-    return Event(item.source, office, key, start, end, day, ident, image, kind_of(item))
+    return Event(item.source, office, key, start, end, day, ident, image, kind)
 
 
 def choose_story(event: Event, members: Iterable[Member]) -> int | None:
