@@ -12,9 +12,8 @@ apart, but shows one thumbnail for every language version of an item).
 An item joins the story whose members fit it best, and no story holds two items of one
 source. A member fits by the shared identifier of the same office, by the same picture of
 the same office on the same day (see ``identifies`` for when a picture is one), or by the
-same *key*
-(kind and parties, or summit and organisation) within 36 hours. Calls, meetings and
-summits are joined across offices; other kinds (a greeting, a decree) only across the
+same *key* (kind and parties, or summit and organisation) within 36 hours. Calls, meetings
+and summits are joined across offices; other kinds (a greeting, a decree) only across the
 language versions of one office, since two offices' greetings are two messages. The
 language versions of one office are published on one day, so a member of the same office
 from another day never fits (the same two leaders' calls on consecutive days).

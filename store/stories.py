@@ -204,7 +204,8 @@ class Stories:
         rows: list[tuple[Any, ...]] = []
         if event.image is not None:
             held = self.db.execute(
-                f"{_MEMBER} WHERE image = ? LIMIT ?", [event.image, HOLDERS]
+                f"{_MEMBER} WHERE image = ? AND story_id IS NOT NULL LIMIT ?",
+                [event.image, HOLDERS],
             ).fetchall()
             holders = [_member(row).event for row in held]
             if identifies(event, holders):
@@ -280,17 +281,7 @@ _MEMBER = (
 
 def _member(row: Sequence[Any]) -> Member:
     story, source, office, key, start, end, day, ident, image, kind = row
-    return Member(
-        -1 if story is None else int(story),
-        Event(
-            str(source),
-            str(office),
-            key,
-            float(start or 0.0),
-            float(end or 0.0),
-            str(day or ""),
-            ident,
-            image,
-            str(kind or ""),
-        ),
+    event = Event(
+        str(source), str(office), key, float(start), float(end), str(day), ident, image, kind or ""
     )
+    return Member(int(story), event)
