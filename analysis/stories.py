@@ -6,12 +6,14 @@ the same day they talk. An item's *event* is what the rule compares: its kind (a
 meeting, visit or talks; a summit; anything else), its parties, its time (a day, where the
 source gives only the day), its office (the source's principal) and the identifier the
 office's address gives it (the Kremlin and the Ukrainian presidency number a readout the
-same in every language).
+same in every language), and the picture it is shown with (Akorda numbers each language
+apart, but shows one thumbnail for every language version of an item).
 
 An item joins the story whose members fit it best, and no story holds two items of one
-source. A member fits by the shared identifier of the same office, or by the same *key*
-(kind and parties, or summit and organisation) within 36 hours. Calls, meetings and
-summits are joined across offices; other kinds (a greeting, a decree) only across the
+source. A member fits by the shared identifier of the same office, by the same picture of
+the same office on the same day (see ``identifies`` for when a picture is one), or by the
+same *key* (kind and parties, or summit and organisation) within 36 hours. Calls, meetings
+and summits are joined across offices; other kinds (a greeting, a decree) only across the
 language versions of one office, since two offices' greetings are two messages. The
 language versions of one office are published on one day, so a member of the same office
 from another day never fits (the same two leaders' calls on consecutive days).
@@ -29,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from scrapers.model import Item
 
@@ -97,6 +99,23 @@ _SIDES: Mapping[str, tuple[str, ...]] = {
 _INITIATIVE_CHARS = 3000
 _ID_IN_PATH = re.compile(r"(\d{4,})/?$")
 _HOST_PREFIXES = ("www.", "en.", "ru.", "m.", "mirror.", "node2.")
+# One picture at several sizes: Akorda's "_mediumThumb"/"_bigThumb", WordPress's "-300x200",
+# "@2x"; the size is what follows the picture's own name, just before its extension.
+_IMAGE_SIZE = re.compile(
+    r"(?:[_-](?:small|medium|big|large|mini|full)?thumb(?:nail)?|[_-]\d{2,4}x\d{2,4}|@\dx)"
+    r"(?=\.\w+$)",
+    re.IGNORECASE,
+)
+# A site's own artwork (its logo, emblem, the picture shown when an item has none) is on
+# every page and names no item; it is known by its name, or by being a vector drawing.
+_SITE_ARTWORK = re.compile(
+    r"(?<![a-z])(?:logo|emblem|favicon|placeholder|default|no[-_]?(?:image|photo|img)|blank"
+    r"|spacer|og[-_]?image)(?![a-z])",
+    re.IGNORECASE,
+)
+HOLDERS = 8
+"""How many stored items of one picture are read: more than an office has languages means
+the picture is generic, and reading no more keeps a stock picture's cost flat."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +129,9 @@ class Event:
     end: float
     day: str
     ident: str | None = None
+    image: str | None = None
+    what: str = ""
+    """What ``kind_of`` says, kept even where there is no key (a decree, a greeting)."""
 
     @property
     def kind(self) -> str:
@@ -144,9 +166,10 @@ def organisation(text: str) -> str | None:
     return str(found.lastgroup).replace("_", "-") if found and found.lastgroup else None
 
 
-def link_key(item: Item) -> str | None:
-    """What two readouts of one event share; None where parties are too few to tell."""
-    kind = kind_of(item)
+def link_key(item: Item, kind: str | None = None) -> str | None:
+    """What two readouts of one event share; None where parties are too few to tell.
+    ``kind`` is ``kind_of(item)`` where the caller has it already."""
+    kind = kind or kind_of(item)
     parties = item.parties or item.participants
     if kind == "summit":
         where = organisation(_lead(item))
@@ -171,11 +194,52 @@ def identifier(url: str | None) -> str | None:
     return f"{host}:{found.group(1)}"
 
 
+def image_key(url: str | None) -> str | None:
+    """One picture however a page writes its address: host without ``www.`` and case,
+    no scheme, query or fragment, one size (``akorda.kz/assets/media/x.jpg``); None for
+    what names no item (the site's logo, a placeholder, a vector drawing, inline data)."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    path = unquote(parts.path)
+    folder, _, name = path.rpartition("/")
+    if not name or _SITE_ARTWORK.search(path) or name.lower().endswith(".svg"):
+        return None
+    host = parts.hostname
+    for prefix in _HOST_PREFIXES:
+        host = host.removeprefix(prefix)
+    return f"{host}{folder}/{_IMAGE_SIZE.sub('', name)}"
+
+
+def identifies(event: Event, holders: Sequence[Event]) -> bool:
+    """Whether ``event``'s picture tells which item it is, given the stored items already
+    shown with it (at most ``HOLDERS``, read by picture).
+
+    One item's picture is shown with its language versions and nothing else: one item per
+    source, all on one day. A picture that one source shows with two items, or that is
+    shown on two days, is a stock picture (a portrait on every decree, a site's default
+    when an item has none) and identifies nothing, now or for any later item. The first
+    items a stock picture is seen on (one day, one per source) cannot be told from one
+    item's versions by the picture alone, so a picture never joins items of incompatible
+    kinds or different parties (``pictured``).
+    """
+    if event.image is None or not event.day or len(holders) >= HOLDERS:
+        return False
+    sources = [holder.source for holder in holders]
+    if event.source in sources or len(set(sources)) < len(sources):
+        return False
+    return all(holder.day == event.day for holder in holders)
+
+
 def event_of(item: Item, seen: float) -> Event | None:
     """The event ``item`` reports, or None when nothing could ever link it to another."""
-    key = link_key(item)
+    kind = kind_of(item)
+    key = link_key(item, kind)
     ident = identifier(item.url)
-    if key is None and ident is None:
+    image = image_key(item.image)
+    if key is None and ident is None and image is None:
         return None
     if item.published is None:
         start = end = seen
@@ -185,7 +249,7 @@ def event_of(item: Item, seen: float) -> Event | None:
         end = start + DAY if item.published.date_only else start
         day = item.published.day.isoformat()
     office = item.principal or item.source
-    return Event(item.source, office, key, start, end, day, ident)
+    return Event(item.source, office, key, start, end, day, ident, image, kind)
 
 
 def choose_story(event: Event, members: Iterable[Member]) -> int | None:
@@ -210,6 +274,8 @@ def _fit(event: Event, events: Sequence[Event]) -> tuple[int, float, float] | No
         other.ident == event.ident and other.office == event.office for other in events
     ):
         return (0, 0.0, 0.0)
+    if event.image and any(pictured(event, other) for other in events):
+        return (0, 0.0, 0.0)
     if event.key is None:
         return None
     fitting = [
@@ -224,6 +290,20 @@ def _fit(event: Event, events: Sequence[Event]) -> tuple[int, float, float] | No
         return None
     middle = min(abs(_middle(event) - _middle(other)) for other in fitting)
     return (1, gap, middle)
+
+
+def pictured(event: Event, other: Event) -> bool:
+    """Whether two items are one by their picture: the same office's same picture on the
+    same day, of compatible kinds ("other" is the tagger not knowing) and, where both name
+    parties, the same ones. ``event``'s picture must already be known to identify it."""
+    return (
+        event.image is not None
+        and other.image == event.image
+        and other.office == event.office
+        and other.day == event.day != ""
+        and (other.what == event.what or "other" in (other.what, event.what))
+        and (event.key is None or other.key is None or other.key == event.key)
+    )
 
 
 def _gap(one: Event, other: Event) -> float:

@@ -7,7 +7,10 @@ arrival orders and scored pairwise, as the test does, and the figures are printe
 
 Then two stores are filled with synthetic items at the same density (about 180 a day,
 what the catalogue publishes, each with a story and a link key drawn from pairs of the
-built-in leaders): ``--small`` items are some eleven days of it, ``--large`` three years.
+built-in leaders, and a picture of its own, but every 50th shows one stock picture):
+``--small`` items are some eleven days of it, ``--large`` three years (4,000 items showing
+the stock picture). The probes show, in turn, the stock picture, a stored item's picture
+and a new one, so every kind of picture read is timed.
 ``--probes`` new items dated after the newest stored one are then placed in each
 (candidate read, decision, story written), in one transaction, and the time per item is
 printed for both stores (the fastest of ``--repeat`` rounds, the stores in turn, after one
@@ -36,6 +39,7 @@ from store.store import Store
 from tests.eval.stories import link, load, score
 
 PER_DAY = 180
+STOCK_EVERY = 50
 START = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
 KINDS = ("call", "meeting")
 
@@ -96,6 +100,8 @@ def fill(store: Store, count: int, rng: random.Random) -> float:
                 "link_start": moment,
                 "link_end": moment,
                 "day": datetime.fromtimestamp(moment, UTC).date().isoformat(),
+                "image": picture(0 if index % STOCK_EVERY == 0 else index + 1),
+                "kind": "call",
             }
         )
     stories = [{"id": n + 1, "kind": "call", "created_at": "-"} for n in range(count // 2 + 1)]
@@ -106,12 +112,21 @@ def fill(store: Store, count: int, rng: random.Random) -> float:
     return START + (count - 1) * step
 
 
-def probes(newest: float, count: int, rng: random.Random, round_: int = 0) -> list[Item]:
+def picture(number: int) -> str:
+    """Picture 0 is the stock one; the others are one item's each."""
+    return f"akorda.kz/assets/media/{'stock' if number == 0 else f'p{number}'}.jpg"
+
+
+def probes(
+    newest: float, count: int, rng: random.Random, round_: int = 0, stored: int = 1
+) -> list[Item]:
     leaders = sorted(x.id for x in LEADERS)
     found = []
     for index in range(count):
         other = rng.choice([x for x in leaders if x != "putin"])
         moment = datetime.fromtimestamp(newest + 60 * (index + 1), UTC)
+        # The stock picture, a stored item's, or a new one.
+        shown = (0, stored - round_, stored + 1 + round_ * count + index)[index % 3]
         found.append(
             Item(
                 "kremlin-en",
@@ -123,14 +138,19 @@ def probes(newest: float, count: int, rng: random.Random, round_: int = 0) -> li
                 participants=tuple(sorted(("putin", other))),
                 principal="putin",
                 parties=tuple(sorted(("putin", other))),
+                image=f"https://{picture(shown)}",
             )
         )
     return found
 
 
-def place_round(store: Store, newest: float, count: int, round_: int, seed: int) -> float:
+def place_round(
+    store: Store, newest: float, count: int, round_: int, seed: int, stored: int
+) -> float:
     """Seconds per item to place ``count`` new items (stored first, untimed)."""
-    items = probes(newest + round_ * 10 * 86400, count, random.Random(seed + round_), round_)
+    items = probes(
+        newest + round_ * 10 * 86400, count, random.Random(seed + round_), round_, stored
+    )
     ids = []
     with store.db.atomic():
         for index, item in enumerate(items):
@@ -164,12 +184,13 @@ def costs(sizes: tuple[int, int], count: int, rounds: int, seed: int) -> tuple[f
             newest.append(fill(store, size, random.Random(seed)))
             stores.append(store)
         try:
-            for store, latest in zip(stores, newest, strict=True):
-                place_round(store, latest, count, 0, seed)  # warms regexes and caches
+            for store, latest, size in zip(stores, newest, sizes, strict=True):
+                place_round(store, latest, count, 0, seed, size)  # warms regexes and caches
             best = [float("inf"), float("inf")]
             for round_ in range(1, rounds + 1):
                 for which, (store, latest) in enumerate(zip(stores, newest, strict=True)):
-                    best[which] = min(best[which], place_round(store, latest, count, round_, seed))
+                    spent = place_round(store, latest, count, round_, seed, sizes[which])
+                    best[which] = min(best[which], spent)
         finally:
             for store in stores:
                 store.close()

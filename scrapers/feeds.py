@@ -27,6 +27,7 @@ import feedparser
 from scrapers.charset import decode
 from scrapers.dates import parse_date
 from scrapers.errors import ParseError
+from scrapers.media import feed_picture
 from scrapers.model import (
     SUMMARY_CHARS,
     TEXT_CHARS,
@@ -173,6 +174,7 @@ def _item(entry: Any, source: Source, base: str, trusted_ids: frozenset[str]) ->
         published=_published(entry),
         summary=shorten(summary or content, SUMMARY_CHARS),
         text=shorten(" ".join(p for p in (title, summary, content) if p), TEXT_CHARS),
+        image=feed_picture(entry, base),
     )
 
 

@@ -62,6 +62,10 @@ _DATE_FILLERS = frozenset({"года", "год", "г", "year", "жылғы", "ж
 MAX_ARTICLES = 1000
 # How far above an article's block a day heading may sit ("21 March" over a list of links).
 _HEADING_LEVELS = 3
+# Lazy-loading pages put the real address in a data attribute and a blank in ``src``.
+_PICTURE_SOURCES = ("data-src", "data-original", "data-lazy-src", "src")
+# A card shows one thumbnail; looking at a few pictures is enough, and bounds a hostile card.
+_PICTURES_LOOKED_AT = 5
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,21 @@ def is_chrome(tag: Tag) -> bool:
         if element.name in ("header", "footer"):
             return not any(above.name in _SECTIONING for above in element.parents)
     return False
+
+
+def picture_in(element: Tag, base: str) -> str | None:
+    """The first picture inside ``element`` that is not page chrome, as an absolute URL."""
+    pictures = [element] if element.name == "img" else []
+    pictures += element.find_all("img", limit=_PICTURES_LOOKED_AT)
+    for picture in pictures:
+        if not isinstance(picture, Tag) or is_chrome(picture):
+            continue
+        for attribute in _PICTURE_SOURCES:
+            value = picture.get(attribute)
+            address = absolute_url(base, value) if isinstance(value, str) else None
+            if address is not None:
+                return address
+    return None
 
 
 def article_links(
@@ -392,6 +411,23 @@ def read_links(
                 published=published,
                 summary=summary,
                 text=shorten(" ".join(p for p in (title, summary) if p), TEXT_CHARS),
+                image=_picture(same, around, base, alone=len(by_key) == 1),
             )
         )
     return items, tuple(skipped)
+
+
+def _picture(
+    same: Sequence[ArticleLink], around: Neighbourhood, base: str, alone: bool
+) -> str | None:
+    """The article's picture: one inside a link to it (a picture link), else the first in
+    its block (a card's thumbnail beside its heading). A page's only article has the page
+    for its block, whose pictures are anyone's, so it gets only a picture link's."""
+    for link in same:
+        if found := picture_in(link.tag, base):
+            return found
+    if alone:
+        return None
+    return next(
+        (found for link in same if (found := picture_in(around.block(link.tag), base))), None
+    )

@@ -126,6 +126,9 @@ class Item:
     ``participants`` are ``leaders`` plus the source's principal; ``parties`` the ones the
     title names beside the principal (who a call or meeting was between, where the body
     also names others), else ``participants``. ``story`` is given by the store.
+    ``image`` is the picture the source shows with the item (a card's thumbnail, a feed's
+    media thumbnail), as an absolute URL: an office shows one picture for every language
+    version of an item, so it tells versions apart from other items of the same day.
     """
 
     source: str
@@ -141,6 +144,7 @@ class Item:
     principal: str | None = None
     parties: tuple[str, ...] = ()
     story: int | None = None
+    image: str | None = None
 
     def as_json(self) -> dict[str, object]:
         """The machine-readable shape SPEC.md gives for ``--json``."""

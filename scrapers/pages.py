@@ -16,7 +16,14 @@ from bs4 import BeautifulSoup, Tag
 
 from scrapers.dates import parse_date, zone
 from scrapers.errors import ParseError
-from scrapers.links import ArticleLink, Neighbourhood, is_chrome, link_key, read_links
+from scrapers.links import (
+    ArticleLink,
+    Neighbourhood,
+    is_chrome,
+    link_key,
+    picture_in,
+    read_links,
+)
 from scrapers.model import (
     SUMMARY_CHARS,
     TEXT_CHARS,
@@ -65,7 +72,8 @@ def _by_selectors(
     soup: BeautifulSoup, cards: list[Tag], selectors: Selectors, source: Source, base: str
 ) -> tuple[list[Item], tuple[Skipped, ...]]:
     """Items of the cards the selectors found; a date or lead the selectors miss is looked
-    for around the card's link (the 2026 Akorda blocks print the date beside the item)."""
+    for around the card's link (the 2026 Akorda blocks print the date beside the item).
+    The card's picture is its thumbnail (Akorda's ``img.card-img-top``)."""
     keep = re.compile(selectors.link_pattern) if selectors.link_pattern else None
     drop = re.compile(selectors.exclude) if selectors.exclude else None
     found: list[tuple[Tag, ArticleLink]] = []
@@ -104,6 +112,7 @@ def _by_selectors(
                 published=_date(card, selectors.date, source) or around.date(link.tag),
                 summary=summary,
                 text=shorten(" ".join(p for p in (title, summary) if p), TEXT_CHARS),
+                image=picture_in(card, base),
             )
         )
     return items, tuple(skipped)

@@ -299,6 +299,22 @@ def _v10_stories(db: sqlite_utils.Database) -> None:
     table.create_index(["story_id"])
 
 
+def _v11_pictures(db: sqlite_utils.Database) -> None:
+    """The picture each item is shown with, and what linking compares of it.
+
+    ``items.image`` is the address as the source gave it. ``item_stories.image`` is that
+    picture's one key whatever size or host spelling a page used (analysis.stories), and
+    ``kind`` what the item reports, so a picture joins only items of compatible kinds; the
+    index finds a new item's fellow holders of one picture in one indexed read. Items stored
+    before have no picture and are linked as they were.
+    """
+    db.table("items").add_column("image", str)
+    table = db.table("item_stories")
+    table.add_column("image", str)
+    table.add_column("kind", str)
+    table.create_index(["image"])
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -310,6 +326,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v8_layout_fallback,
     _v9_bursts,
     _v10_stories,
+    _v11_pictures,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -539,6 +539,7 @@ class Store:
             "last_seen": moment,
             "content_hash": content_hash,
             "tags": json.dumps(list(item.tags)),
+            "image": item.image,
         }
         if row is None:
             item_id = (
@@ -642,7 +643,7 @@ class Store:
             SELECT i.id, i.source_id, i.title, i.url, i.guid, i.published, i.summary, i.text,
                    s.name, (SELECT group_concat(leader_id) FROM item_leaders l
                             WHERE l.item_id = i.id) AS leaders, i.tags, i.published_date_only,
-                   x.participants, x.principal, x.story_id
+                   x.participants, x.principal, x.story_id, i.image
             FROM items i JOIN sources s ON s.id = i.source_id
             LEFT JOIN item_stories x ON x.item_id = i.id
             {where}
@@ -653,7 +654,7 @@ class Store:
         found = []
         for row in rows.fetchall():
             item_id, source, title, url, guid, published, summary, text, name = row[:9]
-            leaders, tags, date_only, participants, principal, story = row[9:]
+            leaders, tags, date_only, participants, principal, story, image = row[9:]
             item = Item(
                 source=source,
                 title=title,
@@ -667,6 +668,7 @@ class Store:
                 participants=tuple(json.loads(participants)) if participants else (),
                 principal=principal,
                 story=story,
+                image=image,
             )
             found.append(StoredItem(item_id, item, name))
         return found

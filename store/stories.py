@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import sqlite_utils
 
-from analysis.stories import Event, Member, choose_story, event_of, initiator, window
+from analysis.stories import (
+    HOLDERS,
+    Event,
+    Member,
+    choose_story,
+    event_of,
+    identifies,
+    image_key,
+    initiator,
+    window,
+)
 from scrapers.model import Item
 from store.subscriptions import Target
 
@@ -103,7 +113,7 @@ class Stories:
         }
         story: int | None = None
         if event is not None:
-            story = choose_story(event, self._candidates(event))
+            story = choose_story(*self._candidates(event))
             opened_by = initiator(item.text or item.title, item.parties or item.participants)
             if story is None:
                 story = self._open(event, item_id, seen, opened_by)
@@ -119,6 +129,8 @@ class Stories:
                 link_end=event.end,
                 day=event.day,
                 ident=event.ident,
+                image=event.image,
+                kind=event.what,
             )
         self.db.execute(
             f"INSERT OR REPLACE INTO item_stories ({', '.join(row)}) "  # noqa: S608 - fixed names
@@ -128,10 +140,12 @@ class Stories:
         return story
 
     def refresh(self, item_id: int, item: Item) -> int | None:
-        """An edited item keeps its story; only who it names is brought up to date."""
+        """An edited item keeps its story; who it names and the picture it is shown with
+        are brought up to date, for the items that arrive after the edit."""
         self.db.execute(
-            "UPDATE item_stories SET participants = ? WHERE item_id = ?",
-            [json.dumps(list(item.participants)), item_id],
+            "UPDATE item_stories SET participants = ?, image = coalesce(?, image)"
+            " WHERE item_id = ?",
+            [json.dumps(list(item.participants)), image_key(item.image), item_id],
         )
         return self.story_of(item_id)
 
@@ -168,7 +182,7 @@ class Stories:
     def would_join(self, item: Item, seen: str) -> int | None:
         """The stored story ``item`` would join, without storing anything (readout check)."""
         event = event_of(item, datetime.fromisoformat(seen).timestamp())
-        return None if event is None else choose_story(event, self._candidates(event))
+        return None if event is None else choose_story(*self._candidates(event))
 
     def _open(self, event: Event, item_id: int, seen: str, opened_by: str | None) -> int:
         # Raw SQL: this runs once per new item on the save path, where sqlite-utils'
@@ -182,10 +196,22 @@ class Stories:
         assert isinstance(story, int)
         return story
 
-    def _candidates(self, event: Event) -> list[Member]:
-        """Stored items that could share ``event``'s story: two indexed reads, one by key
-        within the window and one by identifier, so the cost does not grow with the store."""
+    def _candidates(self, event: Event) -> tuple[Event, list[Member]]:
+        """Stored items that could share ``event``'s story: indexed reads by key within the
+        window, by identifier and by picture (at most ``HOLDERS`` of one picture), so the cost
+        does not grow with the store; and ``event`` without its picture where the picture's
+        other holders show it to be generic."""
         rows: list[tuple[Any, ...]] = []
+        if event.image is not None:
+            held = self.db.execute(
+                f"{_MEMBER} WHERE image = ? AND story_id IS NOT NULL LIMIT ?",
+                [event.image, HOLDERS],
+            ).fetchall()
+            holders = [_member(row).event for row in held]
+            if identifies(event, holders):
+                rows += held
+            else:
+                event = replace(event, image=None)
         if event.key is not None:
             low, high = window(event)
             rows += self.db.execute(
@@ -194,7 +220,7 @@ class Stories:
             ).fetchall()
         if event.ident is not None:
             rows += self.db.execute(f"{_MEMBER} WHERE ident = ?", [event.ident]).fetchall()
-        return [_member(row) for row in rows if row[0] is not None]
+        return event, [_member(row) for row in rows if row[0] is not None]
 
     def sides(self, story: int) -> list[Side]:
         """The story's items, oldest first; a date the source gave as a day stays a day."""
@@ -248,14 +274,14 @@ class Stories:
 
 
 _MEMBER = (
-    "SELECT story_id, source_id, office, link_key, link_start, link_end, day, ident"
-    " FROM item_stories"
+    "SELECT story_id, source_id, office, link_key, link_start, link_end, day, ident, image,"
+    " kind FROM item_stories"
 )
 
 
 def _member(row: Sequence[Any]) -> Member:
-    story, source, office, key, start, end, day, ident = row
-    return Member(
-        int(story),
-        Event(str(source), str(office), key, float(start), float(end), str(day), ident),
+    story, source, office, key, start, end, day, ident, image, kind = row
+    event = Event(
+        str(source), str(office), key, float(start), float(end), str(day), ident, image, kind or ""
     )
+    return Member(int(story), event)

@@ -55,7 +55,7 @@ def load(path: Path = EVAL) -> list[Labelled]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line or line.startswith(("#", "event\t")):
             continue
-        event, source_id, published, url, title, lead = line.split("\t")
+        event, source_id, published, url, title, lead, *image = line.split("\t")
         source = sources[source_id]
         if len(published) == 10:
             day = date.fromisoformat(published)
@@ -63,7 +63,15 @@ def load(path: Path = EVAL) -> list[Labelled]:
             when = published_at(moment, date_only=True)
         else:
             when = published_at(datetime.fromisoformat(published))
-        raw = Item(source_id, title, url, published=when, summary=lead, text=f"{title}\n{lead}")
+        raw = Item(
+            source_id,
+            title,
+            url,
+            published=when,
+            summary=lead,
+            text=f"{title}\n{lead}",
+            image=image[0] if image and image[0] else None,
+        )
         (item,) = match_items([raw], matcher, source.leader)
         labelled.append(Labelled(event, item))
     return labelled
