@@ -270,7 +270,7 @@ def main() -> int:
     ticker = Ticker(server, rng)
     kills: list[float] = []
     restarts: list[float | None] = []
-    handshakes: list[float] = []  # start to the first Bot API request: Python and imports
+    handshakes: list[float] = []  # start to the first Bot API request, if before the kill
     refused = 0
     damaged: list[str] = []
     began = time.monotonic()
@@ -287,9 +287,10 @@ def main() -> int:
                 print("chaos: a restart exited:\n" + "".join(service.tail))
                 return 1
             restarts.append(None if first is None else first - service.started)
+            time.sleep(rng.uniform(*KILL_AFTER_FIRST_POLL))
+            # Read just before the kill: the bot connects after the first polls have begun.
             if (called := first_bot_call_after(fake, service.started)) is not None:
                 handshakes.append(called - service.started)
-            time.sleep(rng.uniform(*KILL_AFTER_FIRST_POLL))
             service.popen.send_signal(signal.SIGKILL)
             service.popen.wait(timeout=10)
             kills.append(time.monotonic())
@@ -376,6 +377,20 @@ def main() -> int:
         misses.append(f"restarts not polling within {allowed:.2f}s: {slow}")
     if stopped != 0:
         misses.append(f"the final SIGTERM exited {stopped}")
+    kept = not lost and not damaged and worst_per_chat_kill <= 1
+    kept = kept and not report["unexplained_duplicates"]
+    print(
+        f"crash safety over {len(kills)} SIGKILLs: {len(lost)} pairs lost, {len(damaged)} "
+        f"integrity failures, at most {worst_per_chat_kill} duplicate per chat per kill "
+        f"(goal 0 lost, 0 failures, <= 1) {'ok' if kept else 'MISS'}"
+    )
+    if measured:
+        beyond = f" + {floor:.2f} s of Python and imports" if args.beyond_imports else ""
+        print(
+            f"restart to first poll: max {max(measured):.2f} s, median "
+            f"{statistics.median(measured):.2f} s (goal < {args.restart_goal:g} s{beyond}) "
+            f"{'ok' if not slow and len(measured) == len(restarts) else 'MISS'}"
+        )
     for miss in misses:
         print(f"chaos: MISS: {miss}")
     if not misses:

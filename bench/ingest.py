@@ -106,7 +106,9 @@ def summary(
     timed: list[tuple[float, float]],
     goal: float,
     span: tuple[float, float],
+    items: int,
 ) -> None:
+    """The figures, then the goal's one line (bench/run.py's format)."""
     idle_median = statistics.median(idle)
     busy = [took for _, took in timed]
     start, end = span
@@ -122,6 +124,11 @@ def summary(
     )
     if slow:
         print(f"  over {goal / 2:g}s at {', '.join(slow[:12])} of the ingest")
+    print(
+        f"{name} stall during a {items:,}-item ingest: max {max(busy) * 1000:.0f} ms, "
+        f"median {statistics.median(busy) * 1000:.0f} ms "
+        f"(goal <= {goal:g} s) {'ok' if max(busy) <= goal else 'MISS'}"
+    )
 
 
 async def bench(items: int, folder: Path) -> int:
@@ -188,8 +195,8 @@ async def bench(items: int, folder: Path) -> int:
                 f"/healthz answered {probe.statuses.count(200)}/{len(probe.statuses)} x 200"
             )
             span = (started, started + elapsed)
-            summary("/healthz", idle, busy, HEALTH_GOAL, span)
-            summary("/help reply", idle_help, busy_help, REPLY_GOAL, span)
+            summary("/healthz", idle, busy, HEALTH_GOAL, span, items)
+            summary("/help reply", idle_help, busy_help, REPLY_GOAL, span, items)
             ok = all(t <= HEALTH_GOAL for _, t in busy) and all(
                 t <= REPLY_GOAL for _, t in busy_help
             )

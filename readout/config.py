@@ -13,10 +13,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import soupsieve
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -29,10 +28,11 @@ from pydantic import (
 
 from analysis.leaders import LEADERS, Leader
 from scrapers.catalog import CATALOG
-from scrapers.fetch import DEFAULT_USER_AGENT, FetchPolicy
-from scrapers.model import Selectors, Source
-from scrapers.telegram import channel_name
+from scrapers.model import DEFAULT_USER_AGENT, Selectors, Source
 from scrapers.urls import is_web_url
+
+if TYPE_CHECKING:
+    from scrapers.fetch import FetchPolicy
 
 TOKEN_ENV = "READOUT_TELEGRAM_TOKEN"  # noqa: S105 - the variable's name, not a secret
 CONFIG_ENV = "READOUT_CONFIG"
@@ -100,6 +100,8 @@ def _timezone(value: str) -> str:
 
 
 def _css(value: str) -> str:
+    import soupsieve  # 0.1 s to import: paid only by a config that has selectors
+
     try:
         soupsieve.compile(value)
     except (soupsieve.SelectorSyntaxError, ValueError) as error:
@@ -177,6 +179,8 @@ class HttpSettings(_Section):
     user_agent: Text = DEFAULT_USER_AGENT
 
     def policy(self) -> FetchPolicy:
+        from scrapers.fetch import FetchPolicy  # httpx comes with it: only where fetching
+
         return FetchPolicy(
             timeout=self.timeout,
             max_bytes=self.max_bytes,
@@ -406,6 +410,14 @@ def _new_source(entry: SourceEntry, where: str) -> Source:
     return Source(id=entry.id, name=entry.name or entry.id, url=entry.url)
 
 
+def _is_channel_preview_url(url: str) -> bool:
+    """scrapers.telegram reads the preview address; it is imported only for a config that
+    has such a source, since it brings BeautifulSoup, which ``readout sources`` never uses."""
+    from scrapers.telegram import channel_name
+
+    return channel_name(url) is not None
+
+
 def _override(base: Source, entry: SourceEntry, where: str) -> Source:
     given = entry.model_dump(exclude_unset=True, exclude={"id", "selectors"})
     if "url" in given and "fallbacks" not in given:
@@ -421,7 +433,7 @@ def _override(base: Source, entry: SourceEntry, where: str) -> Source:
         else:
             source = replace(source, selectors=Selectors(**selectors))
     chosen = source.selectors
-    if source.kind == "telegram" and channel_name(source.url) is None:
+    if source.kind == "telegram" and not _is_channel_preview_url(source.url):
         raise ConfigError(f'{where}.url: kind = "telegram" reads https://t.me/s/<channel>')
     if source.kind == "html" and chosen is None:
         raise ConfigError(f'{where}.selectors: required for kind = "html"')

@@ -9,37 +9,36 @@ one, alerts are printed to the terminal, and start-up says which it is.
 Beside the polls, the service serves ``/healthz`` and ``/metrics`` (readout.endpoint) on
 its own event loop, and runs a store upkeep job (retention, WAL checkpoint) every
 ``store.maintenance_interval``.
+
+Restarting is quick because the first polls do not wait for the Telegram side: this
+module imports neither python-telegram-bot nor ``bot/`` beyond routing. Once the health
+endpoint and the scheduler are up, the Telegram stack (about half of all start-up
+imports) is imported on a worker thread while the first polls run, and the methods that
+use it import its names in their own bodies. Items found meanwhile are routed to the
+outbox as usual; the sender starts on them as soon as it exists.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import importlib
 import logging
 import random
 import signal
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import Update
-from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ExtBot
 
-from bot.application import build_alert_bot, build_application
-from bot.commands import Readout, bot_commands
-from bot.flood import FloodGate, TelegramLimits
-from bot.link import TelegramLink
 from bot.routing import route
-from bot.sender import Sender
 from readout.atom import AtomFeeds
-from readout.config import Config
 from readout.endpoint import Degraded, Endpoint, EndpointError
 from readout.health import fallback_change, judge
 from readout.logs import status
 from readout.metrics import Metrics
-from readout.operations import Operations
 from readout.poll import SourceOutcome, poll_source
 from readout.registry import Registry
 from readout.schedule import jitter, poll_delay
@@ -48,6 +47,14 @@ from scrapers.model import Item, Source
 from store.maintenance import BATCH, Maintenance, cutoff, probe_writable
 from store.store import Routing, Store
 
+if TYPE_CHECKING:
+    from telegram.error import TelegramError
+    from telegram.ext import Application, ExtBot
+
+    from bot.link import TelegramLink
+    from bot.sender import Sender
+    from readout.config import Config
+
 log = logging.getLogger(__name__)
 START_STAGGER_SECONDS = 2.0
 STOP_GRACE_SECONDS = 8.0
@@ -55,7 +62,8 @@ STOP_GRACE_SECONDS = 8.0
 # interval. Its job lives in its own job store, apart from the one job per source.
 UPKEEP_FIRST_SECONDS = 60.0
 UPKEEP_JOB, UPKEEP_STORE = "@upkeep", "upkeep"
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
+# Imported on a worker thread during start-up; the rest of the stack comes with them.
+TELEGRAM_SIDE = ("bot.application", "bot.sender", "readout.operations")
 # Reaching Telegram again after a failure: 1 s, doubling up to 60 s, each jittered.
 CONNECT_FIRST_SECONDS, CONNECT_CAP_SECONDS = 1.0, 60.0
 
@@ -65,6 +73,17 @@ def connect_delay(attempt: int) -> float:
     all of the step) so that many instances do not knock on Telegram in step."""
     step = min(CONNECT_CAP_SECONDS, CONNECT_FIRST_SECONDS * 2.0 ** min(attempt, 16))
     return step * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+
+
+class TokenRejected(Exception):
+    """Telegram refused the bot token: the one Telegram failure a wait cannot mend."""
+
+
+def import_telegram_side() -> None:
+    """Run on a worker thread so the event loop can poll meanwhile: imports hold the GIL
+    only between bytecodes, like any Python code, so the two take turns."""
+    for name in TELEGRAM_SIDE:
+        importlib.import_module(name)
 
 
 def run_service(config: Config) -> int:
@@ -97,22 +116,18 @@ class Service:
             self.metrics.restore(store.states())
             self.metrics.watch_outbox(lambda: store.outbox.counts().get("pending", 0))
             async with Fetcher(self.config.settings.http.policy()) as fetcher:
-                application = None
-                if self.config.token:
-                    application = self._application(store, registry, fetcher)
-                self._announce(registry, telegram=application is not None)
+                self._announce(registry, telegram=bool(self.config.token))
                 scheduler = AsyncIOScheduler(timezone=UTC)
                 registry.listeners.append(lambda: self._sync_jobs(scheduler, registry, fetcher))
                 self._sync_jobs(scheduler, registry, fetcher)
                 self._schedule_upkeep(scheduler, store)
                 feeds = AtomFeeds(store, registry.leaders, registry.sources)
                 try:
-                    await self._serve(scheduler, store, application, feeds)
+                    await self._serve(scheduler, store, registry, fetcher, feeds)
                 except EndpointError as error:
                     status(str(error))
                     return 1
-                except InvalidToken:
-                    log.debug("Telegram refused the token", exc_info=True)
+                except TokenRejected:
                     status("Telegram rejected the bot token (telegram.token)")
                     return 1
         status("stopped")
@@ -122,10 +137,12 @@ class Service:
         self,
         scheduler: AsyncIOScheduler,
         store: Store,
-        application: Application | None,  # type: ignore[type-arg]
+        registry: Registry,
+        fetcher: Fetcher,
         feeds: AtomFeeds,
     ) -> None:
-        """The health endpoint first (so its address is known early), then the work."""
+        """The health endpoint first (so its address is known early), then the polls, then
+        the Telegram side, imported while the first polls run (see the module's note)."""
         endpoint = Endpoint(
             self.config.settings.health.listen,
             lambda: self._health(scheduler, store),
@@ -138,12 +155,18 @@ class Service:
                 f"health and metrics on http://{endpoint.address} "
                 "(/healthz, /metrics, /feeds/<id>.atom)"
             )
-            if application is None:
-                scheduler.start()
+            scheduler.start()
+            if not self.config.token:
                 await self.stopping.wait()
                 scheduler.shutdown(wait=False)
-            else:
-                await self._run_with_telegram(application, scheduler, store)
+                return
+            try:
+                await asyncio.to_thread(import_telegram_side)
+                application = self._application(store, registry, fetcher)
+            except BaseException:
+                scheduler.shutdown(wait=False)
+                raise
+            await self._run_with_telegram(application, scheduler, store)
 
     async def _health(self, scheduler: AsyncIOScheduler, store: Store) -> str | Degraded | None:
         """What ``GET /healthz`` answers: a reason to restart (503), Degraded, or None.
@@ -243,6 +266,13 @@ class Service:
             loop.add_signal_handler(signum, first_signal)
 
     def _application(self, store: Store, registry: Registry, fetcher: Fetcher) -> Application:  # type: ignore[type-arg]
+        from bot.application import build_alert_bot, build_application
+        from bot.commands import Readout
+        from bot.flood import TelegramLimits
+        from bot.link import TelegramLink
+        from bot.sender import Sender
+        from readout.operations import Operations
+
         telegram = self.config.settings.telegram
         link = self.link = TelegramLink()
         limits = TelegramLimits()
@@ -293,13 +323,12 @@ class Service:
         scheduler: AsyncIOScheduler,
         store: Store,
     ) -> None:
-        """Polling and the outbox start at once; the bot joins whenever Telegram answers.
+        """The outbox starts at once (the polls already have); the bot joins whenever
+        Telegram answers.
 
-        Raises InvalidToken once Telegram has rejected the token, at start-up or later:
-        that is the one Telegram failure a wait cannot mend.
+        Raises TokenRejected once Telegram has rejected the token, at start-up or later.
         """
         assert self.sender is not None and self.link is not None
-        scheduler.start()
         sending = asyncio.create_task(self.sender.run(self.stopping))
         sending.add_done_callback(self._sender_ended)
         self._sending = sending
@@ -320,11 +349,13 @@ class Service:
             await self._stop_sending(sending)
             await self._disconnect(application)
         if self.link.rejected.is_set():
-            raise InvalidToken("rejected")
+            raise TokenRejected
 
     async def _stop_sending(self, sending: asyncio.Task[None]) -> None:
         """Let an alert on the wire get its answer recorded; anything else the sender may be
         doing (sitting out a flood wait, pacing a chat, idling) is safe to cancel at once."""
+        from bot.flood import FloodGate
+
         gate = self.alert_bot.rate_limiter if self.alert_bot is not None else None
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STOP_GRACE_SECONDS
@@ -343,6 +374,8 @@ class Service:
         of a long poll; a cheap getMe at 1 s, 2 s, 4 s ... 60 s (jittered) notices sooner,
         and the sender, which holds alerts while the link is down, starts sooner.
         """
+        from telegram.error import InvalidToken, NetworkError, TelegramError
+
         assert self.link is not None
         attempt = 0
         while True:
@@ -369,6 +402,11 @@ class Service:
 
     async def _connect(self, application: Application) -> None:  # type: ignore[type-arg]
         """Each step is skipped once done, so a failure part-way resumes where it stopped."""
+        from telegram import Update
+        from telegram.error import NetworkError, TelegramError
+
+        from bot.commands import bot_commands
+
         assert self.alert_bot is not None
         await application.initialize()  # getMe: Telegram checks the token here
         await self.alert_bot.initialize()
@@ -384,7 +422,8 @@ class Service:
             await application.start()
         assert application.updater is not None
         await application.updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES, error_callback=self._polling_failed
+            allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER],
+            error_callback=self._polling_failed,
         )
         self._connected = True
         status(f"connected to Telegram as @{application.bot.username}")
@@ -473,7 +512,9 @@ class Service:
         store = registry.store
         before = store.fetch_state(source.id)
         telegram = self.config.settings.telegram
-        router = Routing(route, telegram.burst_limit, telegram.admins) if self.sender else None
+        router = None
+        if self.config.token:  # routed from the first poll on, before the sender exists
+            router = Routing(route, telegram.burst_limit, telegram.admins)
         outcome = await poll_source(source, fetcher, store, registry.matcher(), router)
         failures = store.fetch_state(source.id).consecutive_failures
         self.metrics.polled(outcome, failures)
@@ -499,6 +540,8 @@ class Service:
         log.warning("%s", text)  # a source's change of state: one line, whoever hears it
         if self.application is None or not self._connected:  # the log line is all there is
             return
+        from telegram.error import TelegramError
+
         for admin in self.config.settings.telegram.admins:
             try:
                 await self.application.bot.send_message(admin, html.escape(text))
@@ -509,8 +552,8 @@ class Service:
         if outcome.baseline:
             log.info("%s: %d items stored as baseline", outcome.source.id, len(outcome.new))
             return
-        if self.sender is not None:
-            if outcome.queued or outcome.updated:
+        if self.config.token:
+            if self.sender is not None and (outcome.queued or outcome.updated):
                 self.sender.wake()
             return
         try:

@@ -23,9 +23,8 @@ import httpx
 
 from scrapers.addresses import PublicOnlyBackend, literal_address, refuse_private_host, resolve
 from scrapers.errors import FetchError, StatusError
-from scrapers.model import Source
+from scrapers.model import DEFAULT_USER_AGENT, Source
 
-DEFAULT_USER_AGENT = "Readout/0.1 (press-release monitor; +https://github.com/readout/readout)"
 # A proxied fetch resolves each hop's name here only to vet it; a resolver that is slow or
 # absent (the proxy may be the only way out) must not eat the fetch's deadline.
 PROXIED_RESOLVE_SECONDS = 2.0

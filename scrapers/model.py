@@ -35,6 +35,11 @@ class Selectors:
     exclude: str | None = None
 
 
+# What a fetch calls itself unless the source or the config says otherwise. Here rather
+# than in scrapers.fetch so that reading the config, which shows it, needs no httpx.
+DEFAULT_USER_AGENT = "Readout/0.1 (press-release monitor; +https://github.com/readout/readout)"
+
+
 @dataclass(frozen=True)
 class Source:
     """One place Readout polls, built-in or configured.

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import weakref
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,11 +15,13 @@ import pytest
 
 from analysis.matching import Matcher
 from bot.routing import route
-from readout.poll import LARGE_BODY, CollectorPause, read_items
+from readout.poll import LARGE_BODY, CollectorPause, poll_source, read_items
+from scrapers.fetch import Fetcher, FetchPolicy
 from scrapers.model import Item, Source, published_at
 from store.maintenance import probe_writable
 from store.store import BURST, Routing, Store
-from store.subscriptions import Target
+from store.subscriptions import Subscription, Target
+from tests.sitestub import FixtureSite
 
 SOURCE = Source(id="kremlin-en", name="Kremlin", url="http://en.kremlin.ru/feed")
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -92,14 +96,82 @@ def test_collector_is_held_off_only_while_large_bodies_are_parsed() -> None:
     assert gc.isenabled()
 
 
-def test_large_body_is_parsed_with_the_collector_back_on_afterwards() -> None:
+def test_what_a_large_body_leaves_alive_is_promoted_without_a_collection() -> None:
+    """A collection scanning every survivor stops every thread, the event loop's too."""
+    collections: list[int] = []
+
+    def record(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collections.append(info["generation"])
+
+    pause = CollectorPause()
+    gc.callbacks.append(record)
+    try:
+        with pause.during(LARGE_BODY):
+            kept = [[n] for n in range(20_000)]
+        more = [[n] for n in range(100)]  # the allocations that would set one off
+    finally:
+        gc.callbacks.remove(record)
+    assert collections == []
+    oldest = {id(found) for found in gc.get_objects(generation=2)}
+    assert all(id(batch) in oldest for batch in kept) and more
+
+
+def test_cycles_made_during_a_pause_are_still_collected() -> None:
+    """Survivors are promoted, not frozen for good: garbage among them is freed later."""
+
+    class Node:
+        other: object = None
+
+    pause = CollectorPause()
+    with pause.during(LARGE_BODY):
+        node = Node()
+        node.other = node
+        gone = weakref.ref(node)
+        del node
+    gc.collect()
+    assert gone() is None
+
+
+def large_feed(entries: int = 100) -> bytes:
+    """An RSS document of at least LARGE_BODY bytes: long descriptions, few entries."""
     lead = "word " * 4_000
-    entries = "".join(
+    items = "".join(
         f"<item><title>Statement {n}</title><link>https://k.ru/{n}</link>"
         f"<description>{lead}</description></item>"
-        for n in range(100)
+        for n in range(entries)
     )
-    body = f'<rss version="2.0"><channel><title>K</title>{entries}</channel></rss>'.encode()
+    body = f'<rss version="2.0"><channel><title>K</title>{items}</channel></rss>'.encode()
     assert len(body) >= LARGE_BODY
-    items = read_items(body, SOURCE, Matcher(()))
+    return body
+
+
+def test_large_body_is_parsed_with_the_collector_back_on_afterwards() -> None:
+    items = read_items(large_feed(), SOURCE, Matcher(()))
     assert len(items) == 100 and gc.isenabled()
+
+
+async def test_a_large_body_is_stored_with_the_collector_held_off(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    """Storing a large body's items is the other half of the work whose survivors a
+    collection would scan; routing runs on the writer thread as each item is saved."""
+    site.add("/big", large_feed())
+    source = Source(id=SOURCE.id, name="Kremlin", url=site.url("/big"))
+    collector_on: list[bool] = []
+
+    def record(found: Item, subscriptions: Sequence[Subscription]) -> list[Target]:
+        collector_on.append(gc.isenabled())
+        return route(found, subscriptions)
+
+    with Store(tmp_path / "r.db") as store:
+        store.sync_sources([source])
+        store.subscriptions.ensure_chat(1, "private")
+        store.subscriptions.add(Target(1), "source", source.id)
+        baseline = Item(source.id, "Baseline", "https://k.ru/baseline")
+        await store.ingest(source.id, [baseline])  # so that what follows is new
+        async with Fetcher(FetchPolicy(allow_private_addresses=True)) as fetcher:
+            outcome = await poll_source(source, fetcher, store, Matcher(()), Routing(record))
+    assert outcome.ok and len(outcome.new) == 100
+    assert len(collector_on) == 100 and not any(collector_on)
+    assert gc.isenabled()
