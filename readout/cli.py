@@ -16,7 +16,7 @@ import math
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -29,7 +29,7 @@ from readout.config import Config, ConfigError, load_config
 from readout.endpoint import split_listen
 from readout.health import FALLBACK_TEXT
 from readout.logs import configure_logging, redact
-from readout.poll import PollReport, poll_sources, read_batch
+from readout.poll import PollReport, SourceOutcome, poll_sources, read_batch
 from scrapers.errors import SourceError, StatusError
 from scrapers.fetch import Fetched, Fetcher
 from scrapers.model import Batch, Item, Source
@@ -354,10 +354,11 @@ def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
         raise UsageError("no enabled sources to poll")
     matcher = Matcher(config.leaders)
     with Store(config.settings.store.path) as store:
-        report = asyncio.run(_poll_once(config, sources, store, matcher))
-    out = sys.stdout
-    for outcome in report.outcomes:
-        _print_items(outcome.new, as_json, out)
+        report = asyncio.run(
+            _poll_once(
+                config, sources, store, matcher, lambda o: _print_items(o.new, as_json, sys.stdout)
+            )
+        )
     status = sys.stderr if as_json else sys.stdout
     for outcome in report.failed:
         print(f"{outcome.source.id}: failing: {outcome.error}", file=status)
@@ -369,10 +370,15 @@ def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
 
 
 async def _poll_once(
-    config: Config, sources: list[Source], store: Store, matcher: Matcher
+    config: Config,
+    sources: list[Source],
+    store: Store,
+    matcher: Matcher,
+    on_outcome: Callable[[SourceOutcome], None],
 ) -> PollReport:
+    """Items are printed as each source finishes, so none is held until the poll ends."""
     async with Fetcher(config.settings.http.policy()) as fetcher:
-        return await poll_sources(sources, fetcher, store, matcher)
+        return await poll_sources(sources, fetcher, store, matcher, on_outcome)
 
 
 def _print_items(
