@@ -135,17 +135,28 @@ _collector = CollectorPause()
 
 def read_batch(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> Batch:
     """Parse and match in one step, so it can run off the event loop as a unit."""
-    with _collector.during(len(body)):
-        batch = parse_batch(body, source, **where)
-        return replace(batch, items=match_items(batch.items, matcher))
+    batch = _parse(body, source, **where)
+    return replace(batch, items=match_items(batch.items, matcher))
 
 
 def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
     return read_batch(body, source, matcher, **where).items
 
 
-async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Batch:
+def _parse(body: bytes, source: Source, **where: str | None) -> Batch:
+    with _collector.during(len(body)):
+        return parse_batch(body, source, **where)
+
+
+async def parse_fetched(fetched: Fetched, source: Source) -> Batch:
     """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it."""
+    return await asyncio.to_thread(
+        _parse, fetched.body, source, url=fetched.url, content_type=fetched.content_type
+    )
+
+
+async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Batch:
+    """Parsed and matched off the event loop, every item: what /check shows."""
     return await asyncio.to_thread(
         read_batch,
         fetched.body,
@@ -153,6 +164,25 @@ async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Ba
         matcher,
         url=fetched.url,
         content_type=fetched.content_type,
+    )
+
+
+async def match_fresh(batch: Batch, store: Store, matcher: Matcher) -> Batch:
+    """The batch with leaders and tags read for the items not stored as they are.
+
+    A changed feed is mostly entries already stored unchanged; what they mention was read
+    when they were new and is not used again (saving them only marks them seen), so of a
+    typical change only the one or two new entries are matched.
+    """
+    items = batch.items
+    as_is = store.stored_as_is(items)
+    fresh = [item for item, same in zip(items, as_is, strict=True) if not same]
+    if not fresh:
+        return batch
+    matched = iter(await asyncio.to_thread(match_items, fresh, matcher))
+    return replace(
+        batch,
+        items=[item if same else next(matched) for item, same in zip(items, as_is, strict=True)],
     )
 
 
@@ -175,7 +205,8 @@ async def poll_source(
 ) -> SourceOutcome:
     state = store.fetch_state(source.id)
     try:
-        read = await _fetch_and_read(source, state, fetcher, matcher)
+        read = await _fetch_and_read(source, state, fetcher)
+        batch = None if read.batch is None else await match_fresh(read.batch, store, matcher)
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll
@@ -185,7 +216,7 @@ async def poll_source(
         )
     moved_to, moved_back = relocation.settle(store, source, state, read.url)
     fetched = read.fetched
-    if read.batch is None:
+    if batch is None:
         store.record_success(
             source.id,
             etag=fetched.etag,
@@ -193,7 +224,7 @@ async def poll_source(
             body_hash=state.body_hash,
         )
         return SourceOutcome(source, unchanged=True, moved_to=moved_to, moved_back=moved_back)
-    items = read.batch.items
+    items = batch.items
     saved = await store.ingest(source.id, items, route=route)
     count, dated, linked = shape(items)
     store.record_success(
@@ -202,7 +233,7 @@ async def poll_source(
         last_modified=fetched.last_modified,
         body_hash=read.body_hash,
         shape=(count, dated, linked),
-        skipped=read.batch.skipped,
+        skipped=batch.skipped,
     )
     return SourceOutcome(
         source,
@@ -213,16 +244,14 @@ async def poll_source(
         linked=linked,
         baseline=saved.baseline,
         queued=saved.queued,
-        skipped=read.batch.skipped,
+        skipped=batch.skipped,
         moved_to=moved_to,
         moved_back=moved_back,
-        fallback=read.batch.fallback,
+        fallback=batch.fallback,
     )
 
 
-async def _fetch_and_read(
-    source: Source, state: FetchState, fetcher: Fetcher, matcher: Matcher
-) -> _Read:
+async def _fetch_and_read(source: Source, state: FetchState, fetcher: Fetcher) -> _Read:
     """The configured address first, always; a feed that moved is followed from there.
 
     While an alternate is in use its validators are the stored ones, so the configured
@@ -236,13 +265,13 @@ async def _fetch_and_read(
         fetched = await fetcher.fetch(source, validators)
         if fetched.not_modified:
             return _Read(source.url, fetched, None, None)
-        return await _read_new(source.url, fetched, source, state, matcher)
+        return await _read_new(source.url, fetched, source, state)
     except SourceError as error:
         found = await relocation.follow(
             source,
             state,
             fetcher,
-            lambda got, alternate_source: read_fetched(got, alternate_source, matcher),
+            parse_fetched,
             error,
             fetched,
         )
@@ -255,13 +284,11 @@ async def _fetch_and_read(
         return _Read(found.url, found.fetched, batch, body_hash)
 
 
-async def _read_new(
-    url: str, fetched: Fetched, source: Source, state: FetchState, matcher: Matcher
-) -> _Read:
+async def _read_new(url: str, fetched: Fetched, source: Source, state: FetchState) -> _Read:
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if body_hash == state.body_hash:
         return _Read(url, fetched, None, body_hash)
-    return _Read(url, fetched, await read_fetched(fetched, source, matcher), body_hash)
+    return _Read(url, fetched, await parse_fetched(fetched, source), body_hash)
 
 
 def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:

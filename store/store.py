@@ -479,6 +479,15 @@ class Store:
         if self._stopping.is_set():
             raise StoreClosed("the store was closed while a batch was being saved")
 
+    def stored_as_is(self, items: Sequence[Item]) -> list[bool]:
+        """For each item, whether it is stored already with this very content, so what
+        is derived from its text (leaders, tags) need not be read again."""
+        keyed = [(_key(item), _content_hash(item)) for item in items]
+        stored: dict[str, tuple[int, str, int]] = {}
+        for start in range(0, len(keyed), CHUNK):
+            stored.update(self._existing([key for key, _ in keyed[start : start + CHUNK]]))
+        return [key in stored and stored[key][1] == digest for key, digest in keyed]
+
     def _stored_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are stored already, read in slices under SQLite's variable cap."""
         found: set[str] = set()
