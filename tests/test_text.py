@@ -13,6 +13,10 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 
+from scrapers import feeds
+from scrapers.errors import ParseError
+from scrapers.feeds import parse_feed
+from scrapers.model import Source
 from scrapers.text import normalize_space, plain_text
 from tests.conftest import CORPUS
 
@@ -87,3 +91,29 @@ def test_corpus_feeds_read_as_beautifulsoup_reads_them() -> None:
                 differ.append((path.name, field[:200]))
     assert compared > 1000
     assert differ == []
+
+
+@pytest.mark.corpus
+def test_items_are_the_same_without_resolving_addresses_inside_markup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """feedparser is told not to rewrite addresses inside descriptions: the items read
+    from every fixture and corpus feed are what they were when it did."""
+    if not CORPUS.is_dir():
+        pytest.skip(f"feedparser corpus not found at {CORPUS}")
+    source = Source(id="s", name="S", url="http://example.org/feed/")
+    paths = sorted(CORPUS.rglob("*.xml"))
+    paths += [p for p in FIXTURES.rglob("*") if p.suffix in (".rss", ".atom")]
+
+    def read_all() -> list[object]:
+        found: list[object] = []
+        for path in paths:
+            try:
+                found.append(parse_feed(path.read_bytes(), source))
+            except ParseError as error:
+                found.append(str(error))
+        return found
+
+    fast = read_all()
+    monkeypatch.setattr(feeds, "RESOLVE_MARKUP_URIS", True)
+    assert fast == read_all()
