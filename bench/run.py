@@ -372,7 +372,7 @@ def big_store(run: Run) -> list[Line]:
         sources = config.sources
         matcher = Matcher(config.leaders)
         fresh = [
-            match_items(parse_batch(feedserver.feed(n, 0, "big"), sources[0]).items, matcher)
+            match_items(parse_batch(feedserver.feed(n, 0, "big"), sources[0]).items, matcher, None)
             for n in range(2 * run.runs)
         ]
         routing = Routing(route)

@@ -46,7 +46,8 @@ from bot.admin import (
     record,
 )
 from bot.buttons import KEYBOARD_BUTTONS, answer_text, keyboard_leaders, pressed_leader, toggle_data
-from bot.pages import PageError, page_argument, page_of, plain_text
+from bot.calls import story_html
+from bot.pages import PageError, page_argument, page_of, paginate, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
 from scrapers.model import Source
@@ -68,6 +69,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("leaders", "The watched leaders, with buttons to follow them"),
     ("sources", "The sources Readout reads"),
     ("recent", "The latest items: /recent [leader]"),
+    ("calls", "Who talked to whom: /calls [leader]"),
     ("help", "How Readout works"),
 )
 
@@ -79,9 +81,13 @@ HELP = (
     "/subscriptions — what this chat follows\n"
     "/leaders — watched leaders, with one-tap buttons\n"
     "/sources — the sources read\n"
-    "/recent [<i>leader</i>] — the latest items\n\n"
-    "Each item is sent once per chat, with the leaders it mentions; a source that publishes "
-    "a flood of items at once sends one summary instead. In groups, only administrators can "
+    "/recent [<i>leader</i>] — the latest items\n"
+    "/calls [<i>leader</i>] — the latest calls, meetings and summits, and which sides "
+    "published them\n\n"
+    "Each item is sent once per chat, with the leaders it mentions; the other side's "
+    "readout of a call or meeting you were alerted to comes as a reply to that alert. A "
+    "source that publishes a flood of items at once sends one summary instead. In groups, "
+    "only administrators can "
     "change subscriptions. In a forum, subscriptions belong to the topic they were made in.\n\n"
     "Long lists come in pages: add the page number, e.g. /subscriptions 2. A chat follows "
     "at most 300 leaders, sources and keywords (100 keywords)."
@@ -114,6 +120,7 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
         "leaders": leaders,
         "sources": sources,
         "recent": recent,
+        "calls": calls,
     }
     for name, callback in handlers.items():
         application.add_handler(CommandHandler(name, callback))
@@ -127,6 +134,7 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
         )
         application.add_handler(CommandHandler(name, handler))
     application.add_handler(CallbackQueryHandler(toggle_button, pattern=r"^toggle:"))
+    application.add_handler(CallbackQueryHandler(more_calls, pattern=r"^calls:"))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
 
@@ -507,6 +515,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = _seen(update, context)
     lines = [
         f"• {html.escape(source.name)} — <code>{html.escape(source.id)}</code>"
+        + (f" · {html.escape(source.leader)}" if source.leader else "")
         for source in readout.sources()
         if source.enabled
     ]
@@ -534,7 +543,8 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         when = item.published.shown() if item.published else "undated"
         title = html.escape(item.title)
         linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
-        lines.append(f"• {when} · {html.escape(stored.source_name)}\n  {linked}")
+        story = f" · story {item.story}" if item.story is not None else ""
+        lines.append(f"• {when} · {html.escape(stored.source_name)}{story}\n  {linked}")
     await _reply_page(
         update,
         "recent",
@@ -545,6 +555,58 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         given=wanted,
         link_preview_options=NO_PREVIEW,
     )
+
+
+CALLS_PER_PAGE = 5
+CALLS_PAGES = 20
+
+
+async def calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The latest stories of a leader, five at a time; a button brings the next five."""
+    readout = _seen(update, context)
+    wanted = " ".join(context.args or []).strip()
+    leader_id = None
+    if wanted:
+        found = resolve(wanted, readout.leaders(), [])
+        if found.choice is None:
+            await _reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
+            return
+        leader_id = found.choice.id
+    await _send_calls(update, readout, leader_id, 0)
+
+
+async def more_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The button under a page of /calls: the next page, as a new message."""
+    query = update.callback_query
+    readout = _seen(update, context)
+    if query is None or query.data is None:
+        return
+    _, leader_id, page = [*query.data.split(":"), "", ""][:3]
+    known = {leader.id for leader in readout.leaders()}
+    number = int(page) if page.isdigit() else 0
+    await _answer(query, "")
+    if (leader_id and leader_id not in known) or not 0 < number < CALLS_PAGES:
+        await _reply(update, "That button is out of date: send /calls again.")
+        return
+    await _send_calls(update, readout, leader_id or None, number)
+
+
+async def _send_calls(update: Update, readout: Readout, leader_id: str | None, page: int) -> None:
+    found = readout.store.stories.latest(
+        leader_id, CALLS_PER_PAGE + 1, offset=page * CALLS_PER_PAGE
+    )
+    if not found:
+        await _reply(update, "No calls or meetings stored yet." if page == 0 else "No more.")
+        return
+    shown = found[:CALLS_PER_PAGE]
+    header = "<b>Calls and meetings</b>" + (f" of {html.escape(leader_id)}" if leader_id else "")
+    lines = [story_html(story, leader_id) for story in shown]
+    text = paginate(f"{header}:", lines)[0]
+    markup = None
+    if len(found) > CALLS_PER_PAGE and page + 1 < CALLS_PAGES:
+        data = f"calls:{leader_id or ''}:{page + 1}"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data=data)]])
+    await _reply(update, text, reply_markup=markup, link_preview_options=NO_PREVIEW)
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1,4 +1,4 @@
-"""Who is owed an alert for an item: every chat subscribed to a leader it mentions, its
+"""Who is owed an alert for an item: every chat subscribed to a leader taking part in it, its
 source, or a keyword it contains, once per chat and topic however many of those match."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from store.subscriptions import Subscription, Target
 
 
 def route(item: Item, subscriptions: Sequence[Subscription]) -> set[Target]:
-    leaders = set(item.leaders)
+    leaders = set(item.participants or item.leaders)
     keywords = frozenset(s.target for s in subscriptions if s.kind == "keyword")
     found = keywords_in(item.text or item.title, keywords) if keywords else set()
     return {

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, LinkPreviewOptions, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -36,8 +36,9 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.alerts import Highlighter, render_alert, render_plain
+from bot.alerts import MAX_MESSAGE, Highlighter, render_alert, render_plain
 from bot.bursts import burst_message
+from bot.threads import place
 from scrapers.text import shorten
 from store.outbox import Delivery
 from store.store import Store, StoredItem
@@ -66,6 +67,7 @@ class _Alert:
     stored: StoredItem
     html: str
     plain: str
+    reply_to: int | None = None
 
 
 def _retry_after(error: RetryAfter) -> float:
@@ -198,9 +200,48 @@ class Sender:
             self.store.outbox.failed(delivery.id, "item no longer stored")
             self._report("failed", None, None)
             return
+        if delivery.kind == "alert":
+            threaded = self._threaded(delivery, alert)
+            if threaded is None:
+                return
+            alert = threaded
         started = time.monotonic()
         outcome = await self._attempt(delivery, alert)
         self._report(outcome, time.monotonic() - started, alert.stored)
+
+    def _threaded(self, delivery: Delivery, alert: _Alert) -> _Alert | None:
+        """The alert in its story's thread in that chat (bot.threads): a reply to the
+        chat's first alert of the story with a heading, and who initiated it where a
+        readout said so; None when it waits or is not sent at all."""
+        stored = alert.stored
+        thread = self.store.stories.earlier_alerts(stored.id, delivery.target)
+        subscribed = any(
+            s.kind == "source" and s.target == stored.item.source
+            for s in self.store.subscriptions.of(delivery.target)
+        )
+        placement = place(
+            delivery.id, thread, stored.source_name, subscribed, editing=delivery.edit_pending
+        )
+        if placement.action == "hold" and placement.until is not None:
+            self.store.outbox.hold(delivery.id, placement.until, placement.reason)
+            return None
+        if placement.action == "skip":
+            self.store.outbox.skip(delivery.id, placement.reason)
+            self._report("skipped", None, stored)
+            return None
+        names = self.leader_names()
+        said = [placement.heading] if placement.heading else []
+        if thread is not None and thread.initiator:
+            said.append(f"Initiated by {names.get(thread.initiator, thread.initiator)}")
+        if not said:
+            return alert
+        lead = "".join(f"<i>{html.escape(line, quote=False)}</i>\n" for line in said)
+        return _Alert(
+            stored,
+            lead + render_alert(stored, names, self.highlight, limit=MAX_MESSAGE - len(lead)),
+            shorten("\n".join([*said, alert.plain]), MAX_MESSAGE),
+            placement.reply_to,
+        )
 
     def _report(self, outcome: str, seconds: float | None, stored: StoredItem | None) -> None:
         if self.on_attempt is not None:
@@ -213,7 +254,7 @@ class Sender:
         """Send (or edit) once; the outcome for the hook."""
         outbox = self.store.outbox
         try:
-            return await self._transmit(delivery, alert.html, ParseMode.HTML)
+            return await self._transmit(delivery, alert.html, ParseMode.HTML, alert.reply_to)
         except RetryAfter as error:
             wait = _retry_after(error)
             outbox.retry_at(
@@ -251,7 +292,7 @@ class Sender:
         if "can't parse entities" in reason or "can't find end" in reason:
             log.warning("alert for item %s rejected as HTML; sending plain", delivery.item_id)
             try:
-                return await self._transmit(delivery, alert.plain, None)
+                return await self._transmit(delivery, alert.plain, None, alert.reply_to)
             except TelegramError as again:
                 return self._give_up(delivery, again.message)
         return self._give_up(delivery, error.message)
@@ -340,7 +381,9 @@ class Sender:
             except (BadRequest, Forbidden) as error:
                 log.warning("could not tell admin %s: %s", admin, error.message)
 
-    async def _transmit(self, delivery: Delivery, text: str, mode: ParseMode | None) -> str:
+    async def _transmit(
+        self, delivery: Delivery, text: str, mode: ParseMode | None, reply_to: int | None = None
+    ) -> str:
         thread = delivery.thread_id or None
         if delivery.edit_pending and delivery.message_id is not None:
             await self.bot.edit_message_text(
@@ -358,6 +401,9 @@ class Sender:
             parse_mode=mode,
             message_thread_id=thread,
             link_preview_options=self.previews,
+            reply_parameters=(
+                ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+            ),
         )
         self.store.outbox.sent(delivery.id, message.message_id)
         self.sent_count += 1

@@ -17,6 +17,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -118,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the raw response and what was parsed into DIR, for a bug report",
     )
     check.add_argument("--json", action="store_true", help="print each item as a JSON line")
+    stories = command(
+        "stories", "list the latest stories: who talked to whom, which sides published"
+    )
+    stories.add_argument(
+        "--leader", metavar="ID", help="only the stories this leader takes part in"
+    )
+    stories.add_argument("--json", action="store_true", help="print each story as a JSON line")
     listing = command("sources", "list the configured sources")
     listing.add_argument("--json", action="store_true")
     leaders = command("leaders", "list the watched leaders")
@@ -194,6 +202,8 @@ def _dispatch(args: argparse.Namespace, config: Config) -> int:
         return _list_sources(config, args.json)
     if args.command == "leaders":
         return _list_leaders(config, args.json)
+    if args.command == "stories":
+        return _list_stories(config, args.leader, args.json)
     if args.command == "check":
         return _check(config, args.id, args.url, args.file, args.save, args.json)
     if args.command == "poll":
@@ -309,7 +319,7 @@ def _check(
         print(f"{source.id}: {reason}", file=sys.stderr)
         return EXIT_FAILURE
     _save_check(save, source, file, response, batch, None)
-    items = batch.items
+    items = _with_stories(config, batch.items)
     _print_items(items, as_json, sys.stdout, explain=matcher)
     for skipped in batch.skipped:
         print(f"{source.id}: skipped entry {skipped.position}: {skipped.reason}", file=sys.stderr)
@@ -395,6 +405,8 @@ def _print_items(
         out.write(f"{'':<22}  {item.url or '(no link)'}\n")
         if item.tags:
             out.write(f"{'':<22}  tags: {', '.join(item.tags)}\n")
+        if item.story is not None:
+            out.write(f"{'':<22}  story: {item.story}\n")
         if explain is not None:
             for match in explain.matches(item.text or item.title):
                 out.write(
@@ -420,11 +432,46 @@ def _list_sources(config: Config, as_json: bool) -> int:
                 "url": s.url,
                 "enabled": s.enabled,
                 "interval": interval,
+                "leader": s.leader,
             }
             print(json.dumps(row, ensure_ascii=False))
         else:
             state = "on " if s.enabled else "off"
-            print(f"{s.id:<18} {s.kind:<4} {state} {interval:>6g}s  {s.name:<28} {s.url}")
+            principal = f"  (principal: {s.leader})" if s.leader else ""
+            print(
+                f"{s.id:<18} {s.kind:<4} {state} {interval:>6g}s  {s.name:<28} {s.url}{principal}"
+            )
+    return EXIT_OK
+
+
+STORIES_LISTED = 20
+
+
+def _with_stories(config: Config, items: Sequence[Item]) -> list[Item]:
+    """Parsed items with the story each is in or would join; a store that does not exist
+    yet is not created (check stores nothing), and then no item has a story."""
+    path = Path(config.settings.store.path)
+    if not items or not path.is_file():
+        return list(items)
+    with Store(path) as store:
+        return [replace(item, story=store.story_for(item)) for item in items]
+
+
+def _list_stories(config: Config, leader: str | None, as_json: bool) -> int:
+    from bot.calls import story_line
+
+    if leader is not None and leader not in {known.id for known in config.leaders}:
+        raise UsageError(f"--leader {leader!r} is not a leader id (see readout leaders)")
+    path = Path(config.settings.store.path)
+    if not path.is_file():
+        return EXIT_OK
+    with Store(path) as store:
+        found = store.stories.latest(leader, STORIES_LISTED)
+    for story in found:
+        if as_json:
+            print(json.dumps(story.as_json(), ensure_ascii=False))
+            continue
+        print(story_line(story, leader))
     return EXIT_OK
 
 

@@ -225,6 +225,7 @@ class SourceEntry(_Section):
     proxy: WebUrl | None = None
     user_agent: Text | None = None
     fallbacks: tuple[WebUrl, ...] | None = None
+    leader: Id | None = None
 
 
 class LeaderEntry(_Section):
@@ -282,12 +283,25 @@ def build_config(raw: Mapping[str, Any], env: Mapping[str, str], origin: str) ->
         settings = Settings.model_validate(raw)
     except ValidationError as error:
         raise ConfigError(_first_problem(error, from_env)) from None
+    leaders = merge_leaders(settings.leaders)
+    _check_principals(settings.sources, leaders)
     return Config(
         settings=settings,
         sources=merge_sources(settings.sources, settings.catalog.enabled),
-        leaders=merge_leaders(settings.leaders),
+        leaders=leaders,
         origin=origin,
     )
+
+
+def _check_principals(entries: tuple[SourceEntry, ...], leaders: tuple[Leader, ...]) -> None:
+    """A principal names a leader, or the items of that source would route to nobody."""
+    known = {leader.id for leader in leaders}
+    for index, entry in enumerate(entries):
+        if entry.leader is not None and entry.leader not in known:
+            raise ConfigError(
+                f"sources[{index}].leader: {entry.leader!r} is not a leader id "
+                "(see readout leaders)"
+            )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

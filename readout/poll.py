@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from analysis.matching import Matcher
+from analysis.participants import take_part
 from analysis.tags import event_tags
 from readout import relocation
 from scrapers.errors import SourceError
@@ -83,13 +84,20 @@ def shape(items: Sequence[Item]) -> tuple[int, int, int]:
     return len(items), dated, linked
 
 
-def match_items(items: Sequence[Item], matcher: Matcher) -> list[Item]:
-    """Each item with the leaders it mentions and the kind of event it reports."""
+def match_items(
+    items: Sequence[Item], matcher: Matcher, principal: str | None = None
+) -> list[Item]:
+    """Each item with the leaders it mentions, who takes part (``principal`` is the
+    source's), and the kind of event it reports."""
     return [
-        replace(
-            item,
-            leaders=matcher.leaders_in(item.text or item.title),
-            tags=event_tags(item.title, item.text),
+        take_part(
+            replace(
+                item,
+                leaders=matcher.leaders_in(item.text or item.title),
+                tags=event_tags(item.title, item.text),
+            ),
+            matcher,
+            principal,
         )
         for item in items
     ]
@@ -136,7 +144,7 @@ _collector = CollectorPause()
 def read_batch(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> Batch:
     """Parse and match in one step, so it can run off the event loop as a unit."""
     batch = _parse(body, source, **where)
-    return replace(batch, items=match_items(batch.items, matcher))
+    return replace(batch, items=match_items(batch.items, matcher, source.leader))
 
 
 def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
@@ -167,7 +175,7 @@ async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Ba
     )
 
 
-async def match_fresh(batch: Batch, store: Store, matcher: Matcher) -> Batch:
+async def match_fresh(batch: Batch, source: Source, store: Store, matcher: Matcher) -> Batch:
     """The batch with leaders and tags read for the items not stored as they are.
 
     A changed feed is mostly entries already stored unchanged; what they mention was read
@@ -179,7 +187,7 @@ async def match_fresh(batch: Batch, store: Store, matcher: Matcher) -> Batch:
     fresh = [item for item, same in zip(items, as_is, strict=True) if not same]
     if not fresh:
         return batch
-    matched = iter(await asyncio.to_thread(match_items, fresh, matcher))
+    matched = iter(await asyncio.to_thread(match_items, fresh, matcher, source.leader))
     return replace(
         batch,
         items=[item if same else next(matched) for item, same in zip(items, as_is, strict=True)],
@@ -206,7 +214,9 @@ async def poll_source(
     state = store.fetch_state(source.id)
     try:
         read = await _fetch_and_read(source, state, fetcher)
-        batch = None if read.batch is None else await match_fresh(read.batch, store, matcher)
+        batch = (
+            None if read.batch is None else await match_fresh(read.batch, source, store, matcher)
+        )
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll

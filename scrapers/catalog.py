@@ -53,6 +53,7 @@ def _akorda(language: str, name: str) -> Source:
         ),
         verify_tls=False,
         user_agent=BROWSER_AGENT,
+        leader="tokayev",
     )
 
 
@@ -63,6 +64,7 @@ CATALOG: tuple[Source, ...] = (
         url="http://en.kremlin.ru/events/president/news/feed",
         language="en",
         timezone="Europe/Moscow",
+        leader="putin",
     ),
     Source(
         id="kremlin-ru",
@@ -70,6 +72,7 @@ CATALOG: tuple[Source, ...] = (
         url="http://kremlin.ru/events/president/news/feed",
         language="ru",
         timezone="Europe/Moscow",
+        leader="putin",
     ),
     _akorda("en", "Akorda (en)"),
     _akorda("ru", "Akorda (ru)"),
@@ -82,6 +85,7 @@ CATALOG: tuple[Source, ...] = (
         fallbacks=("https://president.az/news.rss",),
         language="en",
         timezone="Asia/Baku",
+        leader="aliyev",
     ),
     Source(
         id="president-ua",
@@ -90,6 +94,7 @@ CATALOG: tuple[Source, ...] = (
         fallbacks=("https://www.president.gov.ua/rss/news.rss",),
         language="uk",
         timezone="Europe/Kyiv",
+        leader="zelenskyy",
     ),
     Source(
         id="president-ua-en",
@@ -97,6 +102,7 @@ CATALOG: tuple[Source, ...] = (
         url="https://www.president.gov.ua/en/rss/news/all.rss",
         language="en",
         timezone="Europe/Kyiv",
+        leader="zelenskyy",
     ),
     Source(
         id="whitehouse",
@@ -104,6 +110,7 @@ CATALOG: tuple[Source, ...] = (
         url="https://www.whitehouse.gov/news/feed/",
         language="en",
         timezone="America/New_York",
+        leader="trump",
     ),
     Source(
         id="un-news",
@@ -135,5 +142,6 @@ CATALOG: tuple[Source, ...] = (
             summary="div.search__text-wrapper > p",
             link_pattern=r"^https?://[^/?#]+/en/press-release/item/\d{4}/\d{2}/\d{2}/[^/?#]+/?$",
         ),
+        leader="pashinyan",
     ),
 )

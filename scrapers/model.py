@@ -42,7 +42,9 @@ class Source:
     ``timezone`` is where naive dates are read (Akorda prints bare dates meaning Almaty
     midnight); ``language`` picks the month names a page's dates are written with.
     ``fallbacks`` are other addresses the same feed is known to live at, tried when
-    ``url`` stops being a feed (readout.relocation).
+    ``url`` stops being a feed (readout.relocation). ``leader`` is the office's principal:
+    Akorda's "Глава государства" is Tokayev without naming him, so every item of the
+    source counts him among its participants.
     """
 
     id: str
@@ -59,6 +61,7 @@ class Source:
     proxy: str | None = None
     user_agent: str | None = None
     fallbacks: tuple[str, ...] = ()
+    leader: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,9 @@ class Item:
 
     ``guid`` is the source's own identifier when it has a trustworthy one; ``text`` is the
     whole plain text the matcher reads (title, lead and body), ``summary`` only the lead.
+    ``participants`` are ``leaders`` plus the source's principal; ``parties`` the ones the
+    title names beside the principal (who a call or meeting was between, where the body
+    also names others), else ``participants``. ``story`` is given by the store.
     """
 
     source: str
@@ -126,6 +132,10 @@ class Item:
     text: str = ""
     leaders: tuple[str, ...] = field(default=())
     tags: tuple[str, ...] = ()
+    participants: tuple[str, ...] = ()
+    principal: str | None = None
+    parties: tuple[str, ...] = ()
+    story: int | None = None
 
     def as_json(self) -> dict[str, object]:
         """The machine-readable shape SPEC.md gives for ``--json``."""
@@ -137,6 +147,8 @@ class Item:
             "summary": self.summary,
             "leaders": list(self.leaders),
             "tags": list(self.tags),
+            "participants": list(self.participants or self.leaders),
+            "story": self.story,
         }
 
 

@@ -134,6 +134,23 @@ class Outbox:
                 [error, delivery_id],
             )
 
+    def hold(self, delivery_id: int, until: datetime, reason: str) -> None:
+        """Not yet, and not a failed attempt: the alert waits for another one (the first
+        alert of its story in that chat), so its retries are not spent."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET next_attempt_at = ?, last_error = ? WHERE id = ?",
+                [_iso(until), reason, delivery_id],
+            )
+
+    def skip(self, delivery_id: int, reason: str) -> None:
+        """This one alert is not sent, on purpose, and why is noted."""
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE deliveries SET status = 'skipped', last_error = ? WHERE id = ?",
+                [reason, delivery_id],
+            )
+
     def skip_chat(self, chat_id: int, reason: str) -> None:
         """The chat no longer receives alerts: what is still owed to it is dropped, noted."""
         with self.db.atomic():

@@ -253,7 +253,53 @@ def _v9_bursts(db: sqlite_utils.Database) -> None:
     deliveries.create_index(["item_id", "chat_id", "thread_id", "kind"], unique=True)
 
 
-def _v10_search_follows_text(db: sqlite_utils.Database) -> None:
+def _v10_stories(db: sqlite_utils.Database) -> None:
+    """Who takes part in each item, and the stories that join both sides' readouts.
+
+    ``item_stories`` holds, per item, what linking compares (analysis.stories) beside the
+    story it joined; it is a table of its own so placing an item never rewrites the item's
+    row (and its full-text index). The index on key and start makes finding a new item's
+    candidates one indexed range read however large the store grows. Items stored before
+    this migration have no row and no story; they are not linked retroactively.
+    """
+    db.table("stories").create(
+        {
+            "id": int,
+            "kind": str,
+            "key": str,
+            "initiator": str,
+            "first_item_id": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"kind", "created_at"},
+    )
+    table = db.table("item_stories")
+    table.create(
+        {
+            "item_id": int,
+            "story_id": int,
+            "source_id": str,
+            "office": str,
+            "principal": str,
+            "participants": str,
+            "parties": str,
+            "link_key": str,
+            "link_start": float,
+            "link_end": float,
+            "day": str,
+            "ident": str,
+        },
+        pk="item_id",
+        foreign_keys=[("item_id", "items", "id"), ("story_id", "stories", "id")],
+        not_null={"source_id", "participants"},
+    )
+    table.create_index(["link_key", "link_start"])
+    table.create_index(["ident"])
+    table.create_index(["story_id"])
+
+
+def _v11_search_follows_text(db: sqlite_utils.Database) -> None:
     """The search index is rewritten when an item's title or lead changes, not on every
     update of its row: every poll of a changed feed marks its unchanged items seen, and
     the trigger sqlite-utils made (on any update) re-indexed each of them every time,
@@ -279,7 +325,8 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v7_paused_topics,
     _v8_layout_fallback,
     _v9_bursts,
-    _v10_search_follows_text,
+    _v10_stories,
+    _v11_search_follows_text,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from store.admin import AdminRecords
 from store.identity import item_key
 from store.outbox import Outbox
 from store.schema import migrate
+from store.stories import Stories
 from store.subscriptions import Subscription, Subscriptions, Target
 
 Router = Callable[[Item, Sequence[Subscription]], Iterable[Target]]
@@ -213,6 +214,7 @@ class Store:
         self.subscriptions = Subscriptions(self.db)
         self.outbox = Outbox(self.db)
         self.admin = AdminRecords(self.db)
+        self.stories = Stories(self.db)
 
     def close(self) -> None:
         """Close the connection, after the writer thread's (a save in progress stops at its
@@ -549,11 +551,11 @@ class Store:
         outcome, item_id = self._save_item(key, item, moment, baseline, chunk)
         ids[key] = item_id
         if outcome == "new":
-            result.new.append(item)
+            result.new.append(replace(item, story=self.stories.place(item_id, item, moment)))
             targets = [t for t in owed.get(key, ()) if t not in plan.bursts]
             result.queued += self.outbox.enqueue(item_id, targets)
         elif outcome == "updated":
-            result.updated.append(item)
+            result.updated.append(replace(item, story=self.stories.refresh(item_id, item)))
             self.outbox.mark_edited(item_id)
 
     def _save_item(
@@ -634,6 +636,14 @@ class Store:
             result.append(row)
         return result
 
+    def story_for(self, item: Item) -> int | None:
+        """The story of ``item`` as stored, else the one it would join (readout check stores
+        nothing, yet shows where a parsed item belongs)."""
+        row = self.db.execute("SELECT id FROM items WHERE key = ?", [_key(item)]).fetchone()
+        if row is not None:
+            return self.stories.story_of(int(row[0]))
+        return self.stories.would_join(item, _iso(utc_now()))
+
     def items_since(self, since: datetime) -> dict[str, int]:
         """New items per source since ``since`` (for /status)."""
         rows = self.db.execute(
@@ -667,8 +677,10 @@ class Store:
             f"""
             SELECT i.id, i.source_id, i.title, i.url, i.guid, i.published, i.summary, i.text,
                    s.name, (SELECT group_concat(leader_id) FROM item_leaders l
-                            WHERE l.item_id = i.id) AS leaders, i.tags, i.published_date_only
+                            WHERE l.item_id = i.id) AS leaders, i.tags, i.published_date_only,
+                   x.participants, x.principal, x.story_id
             FROM items i JOIN sources s ON s.id = i.source_id
+            LEFT JOIN item_stories x ON x.item_id = i.id
             {where}
             ORDER BY coalesce(i.published_ts, 0) DESC, i.id DESC LIMIT ?
             """,  # noqa: S608 - ``where`` is one of the fixed clauses above
@@ -677,7 +689,7 @@ class Store:
         found = []
         for row in rows.fetchall():
             item_id, source, title, url, guid, published, summary, text, name = row[:9]
-            leaders, tags, date_only = row[9:]
+            leaders, tags, date_only, participants, principal, story = row[9:]
             item = Item(
                 source=source,
                 title=title,
@@ -688,6 +700,9 @@ class Store:
                 text=text or "",
                 leaders=tuple(leaders.split(",")) if leaders else (),
                 tags=tuple(json.loads(tags)) if tags else (),
+                participants=tuple(json.loads(participants)) if participants else (),
+                principal=principal,
+                story=story,
             )
             found.append(StoredItem(item_id, item, name))
         return found

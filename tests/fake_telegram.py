@@ -11,8 +11,9 @@ units after parsing, a keyboard with ``callback_data`` over 64 bytes (BUTTON_DAT
 or over 100 buttons (the whole message refused), a callback answer over 200 characters
 (MESSAGE_TOO_LONG) or to an unknown or already answered query, edits of messages that are
 not there or not the bot's, an edit that changes nothing ("message is not modified"), a
-``message_thread_id`` of a forum topic that does not exist (any more), and a second
-``getUpdates`` poller (409 Conflict). Where Telegram
+``message_thread_id`` of a forum topic that does not exist (any more), a reply to a
+message that is gone without ``allow_sending_without_reply`` ("message to be replied not
+found"; with it, a plain message), and a second ``getUpdates`` poller (409 Conflict). Where Telegram
 is lenient, so is the fake: a bare ``&`` is text, a link Telegram cannot open
 (``javascript:``, ``data:``, a host without a dot) silently stays plain text, as tdlib's
 HTML parser does, and an edit that changes only the formatting is applied. Methods it does
@@ -432,7 +433,8 @@ class FakeTelegram:
     """The fake Bot API: state, update builders, error injection and awaitable assertions.
 
     Drive it:    push_text / push_callback / push_my_chat_member / push_migration / push_update
-    Shape it:    set_chat, set_member, fail_next, delay_next, block_chat, migrate_chat
+    Shape it:    set_chat, set_member, fail_next, delay_next, block_chat, migrate_chat,
+                 delete_message
     Inspect it:  calls (every request, in order), calls_of, times_of, sent, edited, messages
     Await it:    wait_sent, wait_edited, wait_call, wait_confirmed (AssertionError on timeout)
     Sync tests:  start_in_thread/stop_thread, threadsafe, *_threadsafe
@@ -985,7 +987,12 @@ class FakeTelegram:
         thread = params.get("message_thread_id")
         if thread is not None and int(thread) not in self.topics.get(chat["id"], {}):
             raise ApiError(400, THREAD_NOT_FOUND)
+        replied = self._replied(chat, params)
         message = self._new_message(chat, text, self.bot_user)
+        if replied is not None:
+            message["reply_to_message"] = {
+                k: v for k, v in replied.items() if k != "reply_to_message"
+            }
         if thread is not None:
             message["message_thread_id"] = int(thread)
             message["is_topic_message"] = True
@@ -1031,6 +1038,32 @@ class FakeTelegram:
         message["edit_date"] = int(time.time())
         self.edited_markup.append(dict(params))
         return message
+
+    def _replied(self, chat: JSON, params: JSON) -> JSON | None:
+        """The message ``reply_parameters`` names, as Telegram finds it: one that is gone
+        refuses the send ("message to be replied not found") unless
+        ``allow_sending_without_reply`` is set, and then it is sent as a plain message."""
+        reply = params.get("reply_parameters")
+        if reply is None or reply == "":
+            return None
+        if isinstance(reply, str):
+            try:
+                reply = json.loads(reply)
+            except ValueError:
+                raise bad_request("can't parse reply parameters JSON object") from None
+        if not isinstance(reply, dict) or "message_id" not in reply:
+            raise bad_request("can't parse reply parameters JSON object")
+        if reply.get("chat_id") not in (None, chat["id"], chat.get("username")):
+            raise bad_request("replies to other chats are not modelled")
+        original = self.messages.get((chat["id"], int(reply["message_id"])))
+        if original is None and not reply.get("allow_sending_without_reply"):
+            raise bad_request("message to be replied not found")
+        return original
+
+    def delete_message(self, chat_id: ChatKey, message_id: int) -> None:
+        """Someone deleted a message in the chat: replies to it and edits of it now find
+        nothing, as in Telegram."""
+        self.messages.pop((self._chat(chat_id)["id"], message_id), None)
 
     def _editable(self, params: JSON) -> JSON:
         """The bot's own message that an edit addresses, as Telegram finds it."""

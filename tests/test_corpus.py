@@ -52,6 +52,8 @@ def test_every_corpus_file_checks_cleanly(cli: Callable[..., Run]) -> None:
                 "summary",
                 "leaders",
                 "tags",
+                "participants",
+                "story",
             }
             key = item_key("kremlin-en", None, item["url"], item["title"], item["published"])
             assert key

@@ -60,6 +60,8 @@ def test_first_poll_is_baseline_then_only_new_items_print(
         "summary": "Meeting with Tokayev.",
         "leaders": ["tokayev"],
         "tags": ["meeting"],
+        "participants": ["putin", "tokayev"],
+        "story": 1,
     }
     assert "2 new (2 baseline)" in first.err
 
