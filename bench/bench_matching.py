@@ -349,6 +349,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pymorphy", action="store_true")
+    parser.add_argument(
+        "--no-adversarial", action="store_true", help="skip the 1 MB inputs (quick runs)"
+    )
     args = parser.parse_args()
 
     items = generate_items(args.items, args.seed)
@@ -373,6 +376,8 @@ def main() -> None:
     print(f"ratio:     {fast / slow:>10.1f}x")
     print(f"items naming a leader: {mentioned}; items where the two disagree: {disagree}")
 
+    if args.no_adversarial:
+        return
     print("\nadversarial inputs (one pass each):")
     for label, text in adversarial_texts().items():
         started = time.perf_counter()

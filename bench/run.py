@@ -485,7 +485,8 @@ def script(run: Run, name: str, *args: str) -> str:
 
 def matching(run: Run) -> list[Line]:
     items = "2000" if run.quick else "10000"
-    out = script(run, "bench_matching.py", f"--items={items}", f"--repeat={run.runs}")
+    quick = ("--no-adversarial",) if run.quick else ()
+    out = script(run, "bench_matching.py", f"--items={items}", f"--repeat={run.runs}", *quick)
     speed = float(re.search(r"Matcher:\s+([\d,]+) items/s", out)[1].replace(",", ""))  # type: ignore[index]
     ratio = re.search(r"ratio:\s+([\d.]+)x", out)[1]  # type: ignore[index]
     return [
@@ -531,7 +532,7 @@ def ingest(run: Run) -> list[Line]:
 
 
 def soak(run: Run) -> list[Line]:
-    minutes = "0.4" if run.quick else "2.5"
+    minutes = "0.2" if run.quick else "2.5"
     out = script(run, "soak.py", f"--minutes={minutes}", "--sources=200", "--interval=5")
     report = json.loads(next(line for line in out.splitlines() if line.startswith("{")))
     growth = report["median_growth_first_to_last_minute"]
