@@ -22,10 +22,13 @@ import asyncio
 import random
 import socket
 import sys
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from urllib.parse import parse_qs, urlsplit
 
 ENTRIES = {"big": 50, "small": 3}
 NEW_PER_VERSION = 2
+EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 RU_LEADS = (
     "Президент России Владимир Путин провёл телефонный разговор с Президентом Казахстана "
@@ -56,10 +59,12 @@ def entry(source: int, number: int) -> str:
     )
     title = "Телефонный разговор, сообщение " if russian else "Telephone conversation, report "
     link = f"http://office{source}.example/news/{number}"
-    day = 1 + number % 28
+    # Three hours apart, and each office on days of its own, so entries are not all one
+    # story (store/stories.py compares an item with those of nearby days, every office's).
+    published = EPOCH + timedelta(days=2 * source, hours=3 * number)
     return (
         f"<item><title>{title}{number}</title><link>{link}</link><guid>{link}</guid>"
-        f"<pubDate>Tue, {day:02d} Dec 2026 12:{number % 60:02d}:00 +0300</pubDate>"
+        f"<pubDate>{format_datetime(published)}</pubDate>"
         f"<description>{paragraphs}</description></item>"
     )
 
