@@ -79,13 +79,104 @@ _AZERBAIJANI_FOUR = {"a": "ı", "ı": "ı", "o": "u", "u": "u", "e": "i", "ə": 
 _AZERBAIJANI_FOUR |= {"ö": "ü", "ü": "ü"}
 _UZBEK_LATIN = ("ning", "ni", "da", "dan", "dek", "gacha", "ga")
 _TURKMEN = ("yň", "iň", "nyň", "niň", "a", "e", "y", "i", "ny", "ni", "da", "de", "dan", "den")
+# Kazakh in the Latin alphabet (Toqaevtyń, Putinmen, Trampqa), both harmonies and all
+# three consonant grades, folded: the 2018 ń/ǵ and the 2021 ñ/ğ become one spelling.
+_KAZAKH_LATIN = (
+    *("nyń", "niń", "dyń", "diń", "tyń", "tiń", "ǵa", "ge", "qa", "ke", "ny", "ni", "dy"),
+    *("di", "ty", "ti", "da", "de", "ta", "te", "nan", "nen", "dan", "den", "tan", "ten"),
+    *("men", "ben", "pen"),
+)
+# Polish endings by the way the word ends: -ski declines as an adjective (Zełenskiego),
+# -a and -o as Łukaszenka (Łukaszenki, Łukaszence, Łukaszenką), consonants as Putin
+# (Putina, Putinowi, Putinem, Putinie; after k and g: Jinpingiem).
+_POLISH_ADJECTIVAL = ("iego", "iemu", "im")
+_POLISH_A_STEM = ("y", "i", "ę", "ą", "ie", "ce", "dze")
+_POLISH_CONSONANT = ("a", "owi", "em", "ie", "u")
 _ARMENIAN_SUFFIXES = ("ի", "ը", "ն", "ին", "ից", "ով", "ում")
 _VOICELESS_LATIN = frozenset("çfhkpsşt")
 
 
+class _Table:
+    """One transliteration from Cyrillic: letters, two-letter clusters, the ye/yo an е/ё
+    becomes after a vowel, and what ц becomes before a consonant (Цзиньпин)."""
+
+    def __init__(
+        self, letters: str, pairs: dict[str, str], after_vowel: str, ts_before_consonant: str
+    ) -> None:
+        cyrillic = "абвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыьэюяәі"
+        latin = letters.split()
+        assert len(latin) == len(cyrillic), (len(latin), len(cyrillic))
+        self.letters = {c: "" if t == "-" else t for c, t in zip(cyrillic, latin, strict=True)}
+        self.pairs = pairs
+        self.after_vowel = dict(zip("её", after_vowel.split(), strict=True))
+        self.ts_before_consonant = ts_before_consonant
+
+
+# Per letter of абвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыьэюяәі ("-": dropped).
+_TRANSLITERATIONS = (
+    _Table(  # Azerbaijani: Si Cinpin, Mixail Mişustin, Fridrix Merts, Corca Meloni
+        "a b v q ğ d e yo j z i y k q l m n n o ö p r s t u u ü f x h ts ç ş ş - ı - e yu ya ə i",
+        {"цз": "c", "дж": "c", "ий": "i", "ый": "ı"},
+        "ye yo",
+        "ts",
+    ),
+    _Table(  # Uzbek: Si Szinpin, Irakliy Kobaxidze, Antoniu Guterrish, Qasim-Jomart Toqayev
+        "a b v g g d e yo j z i y k q l m n ng o o p r s t u u u f x h ts ch sh sh - i - e yu"
+        " ya a i",
+        {"цз": "sz"},
+        "ye yo",
+        "s",
+    ),
+    _Table(  # Kazakh, 2018 alphabet: Toqaev, Pýtin, Erdoǵan, Álıev
+        "a b v g ǵ d e ıo j z ı ı k q l m n ń o ó p r s t ý u ú f h h ts ch sh sh - y - e ıý ıa"
+        " á i",
+        {},
+        "e ıo",
+        "ts",
+    ),
+    _Table(  # Kazakh, 2021 alphabet: Putin, Erdoğan, Äliev
+        "a b v g ğ d e io j z i i k q l m n ñ o ö p r s t u ū ü f h h ts ç ş ş - y - e iu ia ä ı",
+        {},
+        "e io",
+        "ts",
+    ),
+    _Table(  # Spanish: Kobajidze, Mijaíl, Berdimujamédov, Tokáyev
+        "a b v g g d e io zh z i i k k l m n n o o p r s t u u u f j j ts ch sh sh - y - e iu ia"
+        " a i",
+        {"ий": "i"},
+        "ye yo",
+        "ts",
+    ),
+)
+
+
+def _latin_bases() -> dict[int, str]:
+    """Each lower-case Latin letter with a diacritic, mapped to its bare letter (ó to o,
+    ń to n, ş to s), plus the letters Unicode does not decompose (ł, ø, đ, ı); and the
+    apostrophe look-alikes (U+02BC, U+02BB, U+2018, U+2019) mapped to the apostrophe."""
+    table: dict[int, str] = {}
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char)[0]
+        if char != base and base.isascii() and base.isalpha() and char.lower() == char:
+            table[code] = base
+    table |= {ord(k): v for k, v in zip("łøđıħŧ", "lodiht", strict=True)}
+    table |= {ord(k): "'" for k in "\u02bc\u02bb\u2018\u2019"}
+    return table
+
+
+_LATIN_BASE = _latin_bases()
+_NEEDS_FOLDING = re.compile("[" + "".join(map(chr, sorted(_LATIN_BASE))) + "]")
+
+
 def fold(text: str) -> str:
-    """Lower case, keeping the length: Turkish İ would otherwise become two characters."""
-    return text.replace("İ", "I").lower()
+    """Lower case without Latin diacritics, keeping the length (Turkish İ would otherwise
+    become two characters): the text and every alias are folded the same way, so Tokáyev
+    meets Tokayev and Erdoğan meets Erdogan whichever side carries the accent."""
+    low = text.replace("İ", "I").lower()
+    if low.isascii() or not _NEEDS_FOLDING.search(low):
+        return low
+    return low.translate(_LATIN_BASE)
 
 
 @lru_cache(maxsize=8192)
@@ -94,9 +185,11 @@ def word_forms(word: str) -> frozenset[str]:
 
     Words of one or two letters (Си, Xi, Li) and words with digits are taken as they are:
     an ending on them would make an everyday word. Cached (bounded, since chat keywords
-    come through here too): every matcher rebuild asks again for the same aliases.
+    come through here too): every matcher rebuild asks again for the same aliases. The
+    endings are chosen on the word as written (its ı, ö, ə decide the harmony) and only
+    then folded, the way the text is.
     """
-    w = fold(word)
+    w = word.replace("İ", "I").lower()
     forms = {w}
     if len(w) > 2 and w.isalpha():
         if _CYRILLIC.search(w):
@@ -112,6 +205,7 @@ def word_forms(word: str) -> frozenset[str]:
             forms.add(w + "s")  # German genitive: Putins, Selenskyjs
             forms.update(_turkic_latin(w))
             forms.update(_hungarian(w))
+            forms.update(_polish(w))
     return frozenset(variant for form in forms for variant in spelling_variants(form))
 
 
@@ -122,7 +216,7 @@ def apostrophe_tails(word: str) -> frozenset[str]:
     Turkish writes suffixes on proper names after an apostrophe (Erdoğan'ın, Putin'le),
     harmonised with the name's last vowel and hardened after a voiceless consonant.
     """
-    w = fold(word)
+    w = word.replace("İ", "I").lower()
     tails = {"s"}
     vowel = _last_vowel(w, "aıoueəiöü")
     if vowel is None or not w.isalpha():
@@ -135,20 +229,70 @@ def apostrophe_tails(word: str) -> frozenset[str]:
     else:
         tails.update((four + "n", two, four, "l" + two))
     tails.update((d + two, d + two + "n"))
-    return frozenset(tails)
+    return frozenset(fold(tail) for tail in tails)
 
 
 def spelling_variants(form: str) -> set[str]:
-    """The same form as sources also print it: ё as е, Latin without its diacritics."""
-    variants = {form}
+    """The same form as sources also print it, folded: ё as е, Armenian և as ե+ւ (both
+    in current use), Latin without its diacritics."""
+    variants = {fold(form)}
     if "ё" in form:
-        variants.add(form.replace("ё", "е"))
-    if not form.isascii() and _LATIN.search(form) and not _CYRILLIC.search(form):
-        bare = "".join(
-            c for c in unicodedata.normalize("NFD", form) if not unicodedata.combining(c)
-        )
-        variants.add(unicodedata.normalize("NFC", bare.replace("ı", "i")))
+        variants.add(fold(form.replace("ё", "е")))
+    if "\u0587" in form:
+        variants.add(fold(form.replace("\u0587", "\u0565\u0582")))
+    elif "\u0565\u0582" in form:
+        variants.add(fold(form.replace("\u0565\u0582", "\u0587")))
     return variants
+
+
+def latin_spellings(alias: str) -> frozenset[str]:
+    """A name written in Cyrillic, as Azerbaijani, Uzbek, Kazakh (2018 and 2021 Latin
+    alphabets) and Spanish print it: Си Цзиньпин as Si Cinpin and Si Szinpin, Фридрих
+    Мерц as Fridrix Merts, Тоқаев as Toqaev and Toqayev, Кобахидзе as Kobajidze.
+
+    Those sources transliterate from Russian (or Kazakh) by fixed rules rather than take
+    the English spelling, so the rules are applied here to every Cyrillic alias; each
+    result keeps the alias's capitals, and its forms are folded like any other alias's.
+    """
+    if not _CYRILLIC.search(alias) or _LATIN.search(alias.lower()):
+        return frozenset()
+    spellings = set()
+    for table in _TRANSLITERATIONS:
+        words = [_transliterate(w, table) for w in alias.split()]
+        spellings.add(" ".join(words))
+    return frozenset(spellings)
+
+
+def _transliterate(word: str, table: _Table) -> str:
+    low = word.lower()
+    out = []
+    index = 0
+    while index < len(low):
+        pair = low[index : index + 2]
+        if pair in table.pairs:
+            out.append(table.pairs[pair])
+            index += 2
+            continue
+        char = low[index]
+        after_vowel = index == 0 or low[index - 1] in _CYRILLIC_VOWELS or low[index - 1] in "ьъ-"
+        if char in "её" and after_vowel and index > 0:
+            out.append(table.after_vowel[char])
+        elif char == "ц" and index + 1 < len(low) and low[index + 1] not in _CYRILLIC_VOWELS:
+            out.append(table.ts_before_consonant)
+        else:
+            out.append(table.letters.get(char, char))
+        index += 1
+    latin = "".join(out)
+    if word[:1].isupper():
+        latin = latin[:1].upper() + latin[1:]
+    return latin
+
+
+def declines(word: str) -> bool:
+    """Whether a Cyrillic name has case endings of its own in Russian, Ukrainian or
+    Belarusian (Путин, Лукашэнка do; Кобахидзе, Мелони do not)."""
+    w = fold(word)
+    return bool(_CYRILLIC.search(w)) and bool(_slavic(w))
 
 
 def ukrainian_spelling(w: str) -> str:
@@ -236,8 +380,10 @@ def _turkic_cyrillic(w: str) -> set[str]:
 
 
 def _turkic_latin(w: str) -> set[str]:
-    """Azerbaijani by its harmony rules, plus the Uzbek and Turkmen case suffixes."""
+    """Azerbaijani by its harmony rules, plus the Uzbek, Turkmen and Kazakh (Latin
+    alphabet) case suffixes."""
     forms = {w + s for s in _UZBEK_LATIN}
+    forms.update(w + s for s in _KAZAKH_LATIN)
     if w[-1] in "kq":
         forms.add(w + w[-1] + "a")
     forms.update(w + s for s in _TURKMEN)
@@ -263,6 +409,24 @@ def _hungarian(w: str) -> set[str]:
     endings = ["t", "ot" if back else "et", "n" + a + "k", with_, "h" + e + "z"]
     endings += ["t" + o + "l", "r" + o + "l", "b" + a + "n", "n" + ("á" if back else "é") + "l"]
     return {w + ending for ending in endings}
+
+
+def _polish(w: str) -> set[str]:
+    if w.endswith(("ski", "cki", "dzki")):
+        return {w[:-1] + e for e in _POLISH_ADJECTIVAL}
+    last = w[-1]
+    if last in "ao":
+        stem = w[:-2] if w.endswith(("ka", "ga", "ko", "go")) else w[:-1]
+        forms = {w[:-1] + e for e in _POLISH_A_STEM[:5]}
+        return forms | {stem + e for e in _POLISH_A_STEM[5:]}
+    if last in _LATIN_VOWELS or last in "yj":
+        return set()  # Meloni, Kobachidze, Zelenskyy: not declined
+    forms = {w + e for e in _POLISH_CONSONANT}
+    if last in "kg":
+        forms.add(w + "iem")
+    if last == "r":
+        forms.add(w[:-1] + "rze")  # Starmerze
+    return forms
 
 
 def _georgian(w: str) -> set[str]:

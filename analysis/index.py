@@ -43,6 +43,7 @@ class Spelling:
     needs_context: bool = False
     namesake: bool = False
     strict_case: bool = False
+    short: bool = False  # one word of up to three letters (Xi, Си): headline use counts
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,7 @@ def spelling_of(
     names: bool,
     needs_context: bool = False,
     namesake: bool = False,
+    short: bool = False,
 ) -> Spelling:
     """An alias ready to match; one in an unspaced script (or of punctuation alone, a
     keyword such as ``++``) is a single substring to find, its only "word" the whole."""
@@ -212,6 +214,7 @@ def spelling_of(
         needs_context=needs_context,
         namesake=namesake,
         strict_case=needs_context,
+        short=short,
     )
 
 

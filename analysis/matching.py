@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from analysis.forms import fold
-from analysis.guards import is_short, resolve
+from analysis.forms import fold, latin_spellings
+from analysis.guards import GivenNames, is_short, resolve
 from analysis.index import FormIndex, Spelling, spelling_of
 from analysis.leaders import CAVEATS, Caveats, Leader
 
@@ -48,29 +48,52 @@ class Matcher:
     """Matches text against a fixed watchlist; build a new one when the watchlist changes.
 
     Every alias of every leader, including those added by configuration or ``/alias``,
-    is inflected here, so a leader only ever needs its names in the nominative. An alias
-    of one short word, or one listed in ``caveats`` as context-only, counts only after a
-    title (President Xi, Председатель КНР Си) or when the leader is also named in full;
-    the ``caveats`` namesakes claim their words so they never count as the leader.
+    is inflected here, and every Cyrillic one also respelt the way Azerbaijani, Uzbek,
+    Kazakh and Spanish sources write it, so a leader only ever needs its names in the
+    nominative. An alias of one short word, or one listed in ``caveats`` as
+    context-only, counts only after a title (President Xi, Председатель КНР Си), when
+    the leader is also named in full, or (short words) as a headline uses it; the
+    ``caveats`` namesakes claim their words so they never count as the leader, and a
+    given name before a surname that is not among the leader's own names means
+    somebody else.
     """
 
     def __init__(self, leaders: Iterable[Leader], caveats: Mapping[str, Caveats] = CAVEATS) -> None:
         self._leaders = tuple(leaders)
         spellings: list[Spelling] = []
+        self._given: dict[str, GivenNames] = {}
         for leader in self._leaders:
             caveat = caveats.get(leader.id, Caveats())
             context_only = {fold(a) for a in caveat.context_only}
+            names = []
+            seen = set()
             for name in leader.names:
                 needs_context = is_short(name) or fold(name) in context_only
-                spellings.append(
-                    spelling_of(
-                        leader.id, name, inflect=True, names=True, needs_context=needs_context
+                for written in (name, *sorted(_respelt(name))):
+                    if fold(written) in seen:
+                        continue  # Путин respelt is Putin, already an alias
+                    seen.add(fold(written))
+                    names.append(written)
+                    spellings.append(
+                        spelling_of(
+                            leader.id,
+                            written,
+                            inflect=True,
+                            names=True,
+                            needs_context=needs_context,
+                            short=is_short(name),
+                        )
                     )
+            for other in caveat.namesakes:
+                spellings.extend(
+                    spelling_of(leader.id, written, inflect=True, names=True, namesake=True)
+                    for written in (other, *sorted(_respelt(other)))
                 )
-            spellings.extend(
-                spelling_of(leader.id, other, inflect=True, names=True, namesake=True)
-                for other in caveat.namesakes
-            )
+            given = [n for n in names if len(n.split()) > 1]
+            self._given[leader.id] = GivenNames((*given, *caveat.given))
+        # Surnames of every watched name: before another leader's surname (Orbán
+        # Putyinnal), a capitalised word of these is no stranger's given name.
+        self._known = frozenset(form for s in spellings if not s.namesake for form in s.words[-1])
         self._engine = FormIndex(spellings)
 
     @property
@@ -83,7 +106,7 @@ class Matcher:
             return []
         read, found = self._engine.find(text)
         result = []
-        for f in resolve(found, read.low):
+        for f in resolve(found, read.low, read.clean, self._given, self._known):
             start, end = read.origin(f.start, f.end)
             form = read.clean[f.start : f.end]
             result.append(Match(f.spelling.owner, f.spelling.alias, form, start, end))
@@ -94,7 +117,14 @@ class Matcher:
         if not text:
             return ()
         read, found = self._engine.find(text)
-        return tuple(dict.fromkeys(f.spelling.owner for f in resolve(found, read.low)))
+        found = resolve(found, read.low, read.clean, self._given, self._known)
+        return tuple(dict.fromkeys(f.spelling.owner for f in found))
+
+
+def _respelt(name: str) -> frozenset[str]:
+    """A Cyrillic alias as the Latin-alphabet sources around it spell it (Azerbaijani,
+    Uzbek, Kazakh, Spanish); a short one (Си) stays as it is, Si being a common word."""
+    return frozenset() if is_short(name) else latin_spellings(name)
 
 
 class KeywordMatcher:

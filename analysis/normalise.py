@@ -1,9 +1,11 @@
 """The text as matching reads it: composed, without invisible marks, in one alphabet.
 
 Names hide behind soft hyphens and zero-width characters (Пу\u00adтин), decomposed
-letters and stress marks, and look-alike letters from the other alphabet (Путiн with a
-Latin i). All of that is undone once per text, here, and the way back to the caller's
-offsets is kept so a match can point at the text exactly as it was given.
+letters and stress marks, look-alike letters from the other alphabet (Путiн with a
+Latin i), the Uzbek turned comma inside a word (Erdoʻgʻan) and accents an alias lacks
+(Tokáyev; ``analysis.forms.fold`` takes them off both sides). All of that is undone
+once per text, here, and the way back to the caller's offsets is kept so a match can
+point at the text exactly as it was given.
 """
 
 from __future__ import annotations
@@ -15,13 +17,17 @@ import unicodedata
 from analysis.forms import fold
 
 WORD = re.compile(r"\w+")
-APOSTROPHES = "'\u2019\u02bc"
+APOSTROPHES = "'"  # its look-alikes (U+2019, U+02BC, U+2018, U+02BB) are folded to it
 # Invisible characters that split a word without showing (Пу\u00adтин), and combining
 # accents left after NFC (stress marks on Russian vowels): dropped before matching.
 _INVISIBLE = "\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
 _STRAY_MARKS = "\u0300-\u036f\u0483-\u0487"
+# The Uzbek letters oʻ and gʻ are written with a turned comma (U+2018 or U+02BB) that
+# belongs to the letter: Erdoʻgʻan is Erdogan, Toʻqayev is Toqayev. It is dropped there.
+_UZBEK_MARK = "(?<=[oOgG])[\u2018\u02bb](?=[^\\W\\d_])"
 _NEEDS_CLEANING = re.compile(f"[{_INVISIBLE}{_STRAY_MARKS}]")
-_CLUSTER = re.compile(f"[^{_STRAY_MARKS}]?[{_INVISIBLE}{_STRAY_MARKS}]+")
+_UZBEK = re.compile(_UZBEK_MARK)
+_CLUSTER = re.compile(f"[^{_STRAY_MARKS}]?[{_INVISIBLE}{_STRAY_MARKS}]+|{_UZBEK_MARK}")
 _DROP = re.compile(f"[{_INVISIBLE}{_STRAY_MARKS}]")
 _INVISIBLE_ONLY = re.compile(f"[{_INVISIBLE}]")
 # A Latin letter next to a Cyrillic one: a word typed with a look-alike from the other
@@ -51,7 +57,9 @@ class NormalisedText:
         self._origin_ends: list[int] = []
         clean = text
         if not text.isascii() and (
-            not unicodedata.is_normalized("NFC", text) or _NEEDS_CLEANING.search(text)
+            not unicodedata.is_normalized("NFC", text)
+            or _NEEDS_CLEANING.search(text)
+            or (("\u2018" in text or "\u02bb" in text) and _UZBEK.search(text))
         ):
             clean = self._cleaned(text)
         self.clean = clean
@@ -71,8 +79,11 @@ class NormalisedText:
 
         def rebuild(cluster: re.Match[str]) -> str:
             nonlocal removed
-            composed = unicodedata.normalize("NFC", _INVISIBLE_ONLY.sub("", cluster.group()))
-            fixed = _DROP.sub("", composed)
+            text = cluster.group()
+            if text in "\u2018\u02bb":  # the mark of Uzbek oʻ, gʻ
+                fixed = ""
+            else:
+                fixed = _DROP.sub("", unicodedata.normalize("NFC", _INVISIBLE_ONLY.sub("", text)))
             start, end = cluster.span()
             self._clean_starts.append(start - removed)
             self._clean_ends.append(start - removed + len(fixed))

@@ -1,6 +1,7 @@
 """How fast leader matching is, against the naive way of doing the same work.
 
     python bench/bench_matching.py [--items 10000] [--seed 7] [--repeat 3] [--pymorphy]
+                                   [--baseline DIR]
 
 Generates ``--items`` press-release-shaped items (a title and a lead of one to three
 sentences, 300-900 characters, in the mix of languages the catalogue serves: Russian,
@@ -11,7 +12,14 @@ that runs one compiled regular expression per alias (each alternation already ho
 that alias's generated forms, so both find the same names), and prints items/second for
 each, the ratio, and whether the two agreed.
 
-It also times the adversarial 1 MB texts the unit tests only feed for correctness (one
+``--baseline DIR`` (a checkout of an earlier commit, e.g. from ``git archive``) times
+that checkout's ``Matcher`` on the same items in the same process and prints the ratio,
+so a change to the engine is judged against the code before it on the same machine,
+at the same moment.
+
+It prints precision and recall by language and by failure group on both evaluation sets
+(``tests/eval/mentions.tsv`` and ``tests/eval/independent.tsv``), and also times the
+adversarial 1 MB texts the unit tests only feed for correctness (one
 endless word, a megabyte of "Си", NFD text, soft hyphens, random bytes), since a unit
 test that times itself fails on a slow machine rather than on slow code.
 
@@ -41,6 +49,7 @@ from analysis.leaders import LEADERS, Leader
 from analysis.matching import Matcher
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "eval" / "mentions.tsv"
+INDEPENDENT = EVAL.with_name("independent.tsv")
 
 # Title and lead shapes per language; {a} and {b} are names in the case the slot needs.
 TITLES = {
@@ -248,6 +257,7 @@ class NaiveMatcher:
                 )
 
     def leaders_in(self, text: str) -> tuple[str, ...]:
+        text = forms.fold(text)  # the forms are folded (no diacritics), so is the text
         found = {leader for leader, pattern in self.patterns if pattern.search(text)}
         return tuple(sorted(found))
 
@@ -317,21 +327,25 @@ def pymorphy_report() -> None:
     forms.word_forms.cache_clear()
 
 
-def _eval_rows() -> list[tuple[str, set[str], str]]:
+def _eval_rows(path: Path = EVAL) -> list[tuple[str, set[str], str, str]]:
+    """(language, leaders, text, group) rows; the team's set has no group column."""
     rows = []
-    for line in EVAL.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or line.startswith("lang\t"):
             continue
-        lang, leaders, text = line.split("\t")
-        rows.append((lang, set() if leaders == "-" else set(leaders.split(",")), text))
+        fields = line.split("\t")
+        lang, group, leaders, text = (
+            fields if len(fields) == 4 else (fields[0], "team", *fields[1:])
+        )
+        rows.append((lang, set() if leaders == "-" else set(leaders.split(",")), text, group))
     return rows
 
 
-def _score(matcher: Matcher, rows: list[tuple[str, set[str], str]]) -> dict[str, list[int]]:
+def _score(matcher: Matcher, rows: list[tuple[str, set[str], str, str]]) -> dict[str, list[int]]:
     scores: dict[str, list[int]] = {"ALL": [0, 0, 0]}
-    for lang, expected, text in rows:
+    for lang, expected, text, group in rows:
         got = set(matcher.leaders_in(text))
-        for key in (lang, "ALL"):
+        for key in (lang, f"[{group}]", "ALL"):
             score = scores.setdefault(key, [0, 0, 0])
             score[0] += len(got & expected)
             score[1] += len(got - expected)
@@ -343,6 +357,41 @@ def _ratio(part: int, whole: int) -> str:
     return f"{part / whole:.3f}" if whole else "  n/a"
 
 
+def evaluation_report(matcher: Matcher) -> None:
+    """Precision and recall per language and per group, on each evaluation set."""
+    for path in (EVAL, INDEPENDENT):
+        rows = _eval_rows(path)
+        scores = _score(matcher, rows)
+        print(f"\n{path.name}: {len(rows)} sentences")
+        print(f"  {'':<11}{'precision':>10}{'recall':>8}{'tp':>6}{'fp':>5}{'fn':>5}")
+        for key in sorted(scores, key=lambda k: (k == "ALL", k.startswith("["), k)):
+            tp, fp, fn = scores[key]
+            print(
+                f"  {key:<11}{_ratio(tp, tp + fp):>10}{_ratio(tp, tp + fn):>8}{tp:>6}{fp:>5}{fn:>5}"
+            )
+
+
+def baseline_matcher(directory: Path) -> Callable[[str], object]:
+    """``leaders_in`` of the ``Matcher`` in another checkout, imported under its own names."""
+    import importlib
+
+    saved = {n: m for n, m in sys.modules.items() if n.split(".")[0] == "analysis"}
+    for name in saved:
+        del sys.modules[name]
+    sys.path.insert(0, str(directory.resolve()))
+    try:
+        leaders = importlib.import_module("analysis.leaders")
+        matching = importlib.import_module("analysis.matching")
+        matcher = matching.Matcher(leaders.LEADERS)
+    finally:
+        sys.path.pop(0)
+        for name in [n for n in sys.modules if n.split(".")[0] == "analysis"]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+    leaders_in: Callable[[str], object] = matcher.leaders_in
+    return leaders_in
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
@@ -352,6 +401,7 @@ def main() -> None:
     parser.add_argument(
         "--no-adversarial", action="store_true", help="skip the 1 MB inputs (quick runs)"
     )
+    parser.add_argument("--baseline", type=Path, help="an earlier checkout to time against")
     args = parser.parse_args()
 
     items = generate_items(args.items, args.seed)
@@ -375,6 +425,18 @@ def main() -> None:
     print(f"naive:     {slow:>10,.0f} items/s  (one regex per alias, {len(naive.patterns)})")
     print(f"ratio:     {fast / slow:>10.1f}x")
     print(f"items naming a leader: {mentioned}; items where the two disagree: {disagree}")
+    if args.baseline is not None:
+        # Turn about, one pass each, so that the load of a shared machine falls on both.
+        baseline = baseline_matcher(args.baseline)
+        now, before = 0.0, 0.0
+        for _ in range(args.repeat):
+            now = max(now, items_per_second(matcher.leaders_in, items, 1))
+            before = max(before, items_per_second(baseline, items, 1))
+        print(f"baseline:  {before:>10,.0f} items/s  ({args.baseline}, taking turns with")
+        print(f"           {now:>10,.0f} items/s of this Matcher)")
+        print(f"Matcher against baseline: {now / before:.2f}x")
+
+    evaluation_report(matcher)
 
     if args.no_adversarial:
         return

@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.pages import MESSAGE_LIMIT, PageError, page_of, paginate, plain_text
 from scrapers.model import Item
+from scrapers.opml import MAX_BYTES as OPML_MAX_BYTES
 from store.admin import AdminRecords
 from store.subscriptions import Target
 
@@ -55,11 +56,24 @@ class AdminOperations(Protocol):
     def status_lines(self) -> list[str]: ...
     def status_header(self) -> str: ...
     def audit_lines(self, limit: int) -> list[str]: ...
+    def export_opml(self) -> bytes: ...
+    async def import_opml(self, body: bytes) -> list[str]:
+        """Add an OPML file's feeds; the report's lines, plain text."""
+        ...
+
+
+@dataclass(frozen=True)
+class Document:
+    """A reply that is a file (``/export``); the caption is what the audit keeps."""
+
+    filename: str
+    data: bytes
+    caption: str
 
 
 Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 AdminAction = Callable[
-    [Update, ContextTypes.DEFAULT_TYPE, "AdminOperations", list[str]], Awaitable[str]
+    [Update, ContextTypes.DEFAULT_TYPE, "AdminOperations", list[str]], Awaitable[str | Document]
 ]
 
 
@@ -87,6 +101,7 @@ def admin_command(
         if message is None or user is None or operations is None:
             return
         arguments = list(context.args or [])
+        reply: str | Document
         if user.id not in admins(context):
             reply, ok = f"/{name} is for Readout's admins only. Nothing was changed.", False
         else:
@@ -94,6 +109,10 @@ def admin_command(
                 reply, ok = await action(update, context, operations, arguments), True
             except AdminError as error:
                 reply, ok = str(error), False
+        if isinstance(reply, Document):
+            record(records(context), user, name, " ".join(arguments), reply.caption, ok)
+            await message.reply_document(reply.data, filename=reply.filename, caption=reply.caption)
+            return
         record(records(context), user, name, " ".join(arguments), reply, ok)
         # Listing actions reply one page (bot.pages); this only guards the others.
         for chunk in paginate("", reply.split("\n"), MESSAGE_LIMIT - 96):
@@ -215,6 +234,36 @@ async def audit(
     return _page("audit", "<b>Latest admin actions</b>", lines, args)
 
 
+async def export_sources(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> Document:
+    data = ops.export_opml()
+    return Document("readout-sources.opml", data, "Readout's sources as OPML, for feed readers.")
+
+
+async def import_sources(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
+) -> str:
+    """The file is the message replied to: Telegram gives a command no attachment."""
+    message = update.effective_message
+    original = message.reply_to_message if message is not None else None
+    document = original.document if original is not None else None
+    if document is None:
+        raise AdminError("Usage: send the OPML file, then reply to it with /import.")
+    if document.file_size is not None and document.file_size > OPML_MAX_BYTES:
+        raise AdminError(
+            f"Not imported: the file is {document.file_size:,} bytes; OPML files of at most "
+            f"{OPML_MAX_BYTES:,} are read."
+        )
+    try:
+        file = await context.bot.get_file(document.file_id)
+        body = bytes(await file.download_as_bytearray())
+    except TelegramError as error:
+        raise AdminError(f"Could not download the file: {html.escape(error.message)}") from None
+    lines = await ops.import_opml(body)
+    return "\n".join(html.escape(line) for line in lines)
+
+
 ADMIN_ACTIONS: dict[str, AdminAction] = {
     "addsource": add_source,
     "removesource": remove_source,
@@ -225,6 +274,8 @@ ADMIN_ACTIONS: dict[str, AdminAction] = {
     "addleader": add_leader,
     "alias": alias,
     "audit": audit,
+    "export": export_sources,
+    "import": import_sources,
 }
 
 

@@ -240,6 +240,8 @@ ADMIN_HELP = (
     "/resume <i>id</i> · /check <i>id</i>\n"
     "/status [<i>page</i>] · /audit [<i>page</i>]\n"
     "/addleader <i>id full name</i> · /alias <i>leader alias</i>\n"
+    "/export — the sources as an OPML file · /import — as a reply to an OPML file, adds its "
+    "feeds\n"
     "/subscribe <i>leader or source</i> <i>@channel or chat id</i>"
 )
 

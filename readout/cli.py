@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 import httpx
 
@@ -38,6 +38,10 @@ from store.lock import StoreLock, StoreLockedError
 from store.maintenance import BackupError, backup
 from store.schema import SchemaError
 from store.store import Store
+
+if TYPE_CHECKING:
+    from readout.importer import ImportReport
+    from scrapers.opml import OpmlDocument
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 # Well below the Dockerfile's HEALTHCHECK timeout (10 s), start-up included, so a slow
@@ -127,7 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stories.add_argument("--json", action="store_true", help="print each story as a JSON line")
     listing = command("sources", "list the configured sources")
-    listing.add_argument("--json", action="store_true")
+    form = listing.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true")
+    form.add_argument(
+        "--opml", action="store_true", help="print the sources as an OPML 2.0 document"
+    )
+    form.add_argument(
+        "--import",
+        dest="import_file",
+        type=Path,
+        metavar="FILE",
+        help="add the feeds of an OPML file (existing ids and URLs are skipped)",
+    )
     leaders = command("leaders", "list the watched leaders")
     leaders.add_argument("--json", action="store_true")
     copy = command("backup", "copy the store to PATH (a file or a folder); safe while `run` runs")
@@ -198,6 +213,10 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "sources" and args.import_file is not None:
+        return _import_sources(config, args.import_file)
+    if args.command == "sources" and args.opml:
+        return _export_sources(config)
     if args.command == "sources":
         return _list_sources(config, args.json)
     if args.command == "leaders":
@@ -473,6 +492,46 @@ def _list_stories(config: Config, leader: str | None, as_json: bool) -> int:
             continue
         print(story_line(story, leader))
     return EXIT_OK
+
+
+def _export_sources(config: Config) -> int:
+    """The sources in force, chat-added ones included, as ``/export`` sends them."""
+    from readout.registry import Registry
+    from scrapers.opml import render_opml
+
+    with Store(config.settings.store.path) as store:
+        sys.stdout.buffer.write(render_opml(Registry(config, store).sources()))
+    return EXIT_OK
+
+
+def _import_sources(config: Config, file: Path) -> int:
+    """Added as by ``/addsource`` (validated, baseline stored); a running service polls
+    them from its next start."""
+    from scrapers.opml import OpmlError, parse_opml
+
+    try:
+        document = parse_opml(file.read_bytes())
+    except OSError as error:
+        raise UsageError(f"--import {file}: {error.strerror or error}") from None
+    except OpmlError as error:
+        raise UsageError(f"--import {file}: {error}") from None
+    with Store(config.settings.store.path) as store:
+        report = asyncio.run(_import_into(config, store, document))
+    for line in report.lines():
+        print(line)
+    return EXIT_FAILURE if report.failed else EXIT_OK
+
+
+async def _import_into(config: Config, store: Store, document: OpmlDocument) -> ImportReport:
+    from readout.importer import import_outlines
+    from readout.operations import Operations
+    from readout.registry import Registry
+
+    registry = Registry(config, store)
+    async with Fetcher(config.settings.http.policy()) as fetcher:
+        threshold = config.settings.scheduler.failures_before_alert
+        ops = Operations(registry, store, fetcher, threshold)
+        return await import_outlines(document, registry.sources(), ops.add_source)
 
 
 def _list_leaders(config: Config, as_json: bool) -> int:

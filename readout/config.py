@@ -31,6 +31,7 @@ from analysis.leaders import LEADERS, Leader
 from scrapers.catalog import CATALOG
 from scrapers.fetch import DEFAULT_USER_AGENT, FetchPolicy
 from scrapers.model import Selectors, Source
+from scrapers.telegram import channel_name
 from scrapers.urls import is_web_url
 
 TOKEN_ENV = "READOUT_TELEGRAM_TOKEN"  # noqa: S105 - the variable's name, not a secret
@@ -214,7 +215,7 @@ class SourceEntry(_Section):
     id: Id
     url: WebUrl | None = None
     name: Text | None = None
-    kind: Literal["rss", "html"] | None = None
+    kind: Literal["rss", "html", "telegram"] | None = None
     interval: Duration | None = None
     enabled: bool | None = None
     language: Annotated[str, Field(pattern=r"^[a-z]{2,3}$")] | None = None
@@ -422,6 +423,8 @@ def _override(base: Source, entry: SourceEntry, where: str) -> Source:
         else:
             source = replace(source, selectors=Selectors(**selectors))
     chosen = source.selectors
+    if source.kind == "telegram" and channel_name(source.url) is None:
+        raise ConfigError(f'{where}.url: kind = "telegram" reads https://t.me/s/<channel>')
     if source.kind == "html" and chosen is None:
         raise ConfigError(f'{where}.selectors: required for kind = "html"')
     if chosen is not None and (chosen.item is None) != (chosen.title is None):

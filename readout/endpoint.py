@@ -1,27 +1,35 @@
-"""``GET /healthz`` and ``GET /metrics``, served on the service's own event loop.
+"""``GET /healthz``, ``GET /metrics`` and the Atom feeds, served on the service's own loop.
 
-Two read-only routes for an orchestrator and a Prometheus scraper do not need a web
-framework: this is a small HTTP/1.1 server on ``asyncio.start_server`` that reads one
-request per connection (bounded in size and time), answers, and closes. Being on the
-service's loop is the point: a health answer proves the loop is not stuck, and the checks
-read the scheduler, the sender and the store from the thread that owns them.
+aiohttp's web server rather than a hand-written one now that feed readers are clients too
+(conditional requests, HEAD, many connections at once). Being on the service's loop is
+still the point: a health answer proves the loop is not stuck, and the checks read the
+scheduler, the sender and the store from the thread that owns them. Each connection
+carries one request (``Connection: close``), as the old server did, so an orchestrator's
+probe never holds a socket open. aiohttp is imported when the endpoint starts, not when
+the CLI does.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
+# A connection that has not sent a whole request by then is closed (aiohttp's keep-alive
+# timer runs from the moment a connection opens), so idle or trickling clients cannot
+# pile up.
 READ_TIMEOUT = 5.0
-MAX_LINE = 8192
+MAX_LINE = 8190
 MAX_HEADERS = 100
+TEXT = "text/plain; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -32,11 +40,22 @@ class Degraded:
     reason: str
 
 
+@dataclass(frozen=True)
+class Feed:
+    """A rendered feed and its validator (``ETag``), which ``If-None-Match`` is held to."""
+
+    body: bytes
+    etag: str
+    content_type: str = "application/atom+xml; charset=utf-8"
+
+
 HealthCheck = Callable[[], Awaitable[str | Degraded | None]]
 """None when healthy, Degraded when working without something a restart cannot bring
 back, else the one-line reason it is unhealthy (503: a restart may cure it)."""
 Scrape = Callable[[str | None], tuple[bytes, str]]
 """The metrics body and its content type, given the scraper's Accept header."""
+Feeds = Callable[[str], Feed | None]
+"""The feed named by a leader or source id, or None when no such id exists."""
 
 
 class EndpointError(Exception):
@@ -49,18 +68,44 @@ def split_listen(listen: str) -> tuple[str, int]:
 
 
 class Endpoint:
-    def __init__(self, listen: str, health: HealthCheck, scrape: Scrape) -> None:
+    def __init__(
+        self, listen: str, health: HealthCheck, scrape: Scrape, feeds: Feeds | None = None
+    ) -> None:
         self.listen = listen
         self.health = health
         self.scrape = scrape
-        self._server: asyncio.Server | None = None
+        self.feeds = feeds
+        self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> Endpoint:
+        from aiohttp import web
+
+        server_log = logging.getLogger("aiohttp.server")
+        if not any(isinstance(f, _RefusedRequests) for f in server_log.filters):
+            server_log.addFilter(_RefusedRequests())
+        app = web.Application()
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/metrics", self._metrics)
+        app.router.add_get("/feeds/{name}.atom", self._feed)
+        app.router.add_route("*", "/{tail:.*}", self._elsewhere)
+        app.on_response_prepare.append(_one_request_per_connection)
+        runner = web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=2.0,
+            max_line_size=MAX_LINE,
+            max_headers=MAX_HEADERS,
+            keepalive_timeout=READ_TIMEOUT,
+        )
+        await runner.setup()
         host, port = split_listen(self.listen)
         try:
-            self._server = await asyncio.start_server(self._serve, host, port, limit=MAX_LINE)
+            await web.TCPSite(runner, host or None, port).start()
         except OSError as error:
+            await runner.cleanup()
             raise EndpointError(f"health.listen {self.listen}: {error.strerror or error}") from None
+        self._runner = runner
         return self
 
     async def __aexit__(
@@ -69,82 +114,94 @@ class Endpoint:
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._server is not None:
-            self._server.close()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._server.wait_closed(), 2)
+        if self._runner is not None:
+            runner, self._runner = self._runner, None
+            await runner.cleanup()
 
     @property
     def address(self) -> str:
         """``host:port`` actually bound (the port chosen when ``health.listen`` says 0)."""
-        assert self._server is not None and self._server.sockets
-        host, port = self._server.sockets[0].getsockname()[:2]
+        assert self._runner is not None and self._runner.addresses
+        host, port = self._runner.addresses[0][:2]
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _healthz(self, request: web.Request) -> web.Response:
         try:
-            async with asyncio.timeout(READ_TIMEOUT):
-                request = await _read_request(reader)
-            if request is not None:
-                await self._answer(writer, *request)
-        except (TimeoutError, ConnectionError, ValueError, asyncio.IncompleteReadError):
-            pass
-        except Exception:
-            log.exception("health endpoint: request failed")
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+            reason = await self.health()
+        except Exception as error:
+            log.exception("health check failed")
+            reason = f"health check failed: {type(error).__name__}: {error}"
+        if reason is None:
+            return _text(HTTPStatus.OK, "ok\n")
+        if isinstance(reason, Degraded):
+            return _text(HTTPStatus.OK, f"degraded: {reason.reason}\n")
+        return _text(HTTPStatus.SERVICE_UNAVAILABLE, reason + "\n")
 
-    async def _answer(
-        self, writer: asyncio.StreamWriter, method: str, path: str, accept: str | None
-    ) -> None:
-        content_type = "text/plain; charset=utf-8"
-        if method not in ("GET", "HEAD"):
-            status, body = HTTPStatus.METHOD_NOT_ALLOWED, b"GET or HEAD only\n"
-        elif path == "/healthz":
-            try:
-                reason = await self.health()
-            except Exception as error:
-                log.exception("health check failed")
-                reason = f"health check failed: {type(error).__name__}: {error}"
-            if reason is None:
-                status, body = HTTPStatus.OK, b"ok\n"
-            elif isinstance(reason, Degraded):
-                status, body = HTTPStatus.OK, f"degraded: {reason.reason}\n".encode()
-            else:
-                status, body = HTTPStatus.SERVICE_UNAVAILABLE, reason.encode() + b"\n"
-        elif path == "/metrics":
-            body, content_type = self.scrape(accept)
-            status = HTTPStatus.OK
-        else:
-            status, body = HTTPStatus.NOT_FOUND, b"not found: try /healthz or /metrics\n"
-        head = (
-            f"HTTP/1.1 {status.value} {status.phrase}\r\n"
-            f"Content-Type: {content_type}\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            "Cache-Control: no-store\r\n"
-            "Connection: close\r\n\r\n"
-        )
-        writer.write(head.encode("latin-1") + (b"" if method == "HEAD" else body))
-        await writer.drain()
+    async def _metrics(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        body, content_type = self.scrape(request.headers.get("Accept"))
+        response = web.Response(body=body, headers={"Cache-Control": "no-store"})
+        response.headers["Content-Type"] = content_type
+        return response
+
+    async def _feed(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
+        if self.feeds is None:
+            return _not_found()
+        # On the loop, without awaiting: a cached feed costs microseconds, and a render
+        # (after the store changed) a few milliseconds once, so many readers at once are
+        # answered one after another rather than all rendering side by side.
+        feed = self.feeds(request.match_info["name"])
+        if feed is None:
+            return _text(HTTPStatus.NOT_FOUND, "no such leader or source\n")
+        headers = {"ETag": feed.etag, "Cache-Control": "max-age=60"}
+        if _matches(request.headers.get("If-None-Match"), feed.etag):
+            return web.Response(status=HTTPStatus.NOT_MODIFIED, headers=headers)
+        response = web.Response(body=feed.body, headers=headers)
+        response.headers["Content-Type"] = feed.content_type
+        return response
+
+    async def _elsewhere(self, request: web.Request) -> web.Response:
+        if request.method not in ("GET", "HEAD"):
+            return _text(HTTPStatus.METHOD_NOT_ALLOWED, "GET or HEAD only\n")
+        return _not_found()
 
 
-async def _read_request(reader: asyncio.StreamReader) -> tuple[str, str, str | None] | None:
-    """(method, path, Accept header) of one request; None for an empty connection."""
-    line = await reader.readline()
-    if not line.strip():
-        return None
-    parts = line.decode("latin-1").split()
-    if len(parts) != 3 or not parts[2].startswith("HTTP/"):
-        raise ValueError("not an HTTP request line")
-    method, target, _ = parts
-    accept = None
-    for _ in range(MAX_HEADERS):
-        header = (await reader.readline()).decode("latin-1").strip()
-        if not header:
-            break
-        name, _, value = header.partition(":")
-        if name.strip().lower() == "accept":
-            accept = value.strip()
-    return method.upper(), target.split("?", 1)[0], accept
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110's weak comparison: ``*``, or any listed tag, ``W/`` or not."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _text(status: HTTPStatus, text: str) -> web.Response:
+    from aiohttp import web
+
+    response = web.Response(
+        status=status, body=text.encode(), headers={"Cache-Control": "no-store"}
+    )
+    response.headers["Content-Type"] = TEXT
+    return response
+
+
+def _not_found() -> web.Response:
+    return _text(HTTPStatus.NOT_FOUND, "not found: try /healthz, /metrics or /feeds/<id>.atom\n")
+
+
+class _RefusedRequests(logging.Filter):
+    """A request that is not HTTP gets its 400; it is no error of ours to log with a
+    traceback (a port scanner would fill the log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from aiohttp.http_exceptions import HttpProcessingError
+
+        error = record.exc_info[1] if record.exc_info else None
+        return not isinstance(error, HttpProcessingError)
+
+
+async def _one_request_per_connection(request: web.Request, response: web.StreamResponse) -> None:
+    response.force_close()
+    response.headers["Connection"] = "close"

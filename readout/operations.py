@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from bot.admin import AdminError, CheckReport
 from readout import __version__
 from readout.health import FALLBACK_TEXT
+from readout.importer import import_outlines
 from readout.poll import read_fetched, shape
 from readout.registry import Registry
 from scrapers.discovery import advertised_feeds, looks_like_html
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetcher
-from scrapers.model import Item, Source
+from scrapers.model import Item, Source, SourceKind
+from scrapers.opml import OpmlError, parse_opml, render_opml
+from scrapers.telegram import is_channel_preview
 from scrapers.text import shorten
 from store.store import FetchState, Store
 
@@ -67,7 +70,9 @@ class Operations:
             raise AdminError(f"A source “{source_id}” exists already; /removesource it first.")
         if not url.lower().startswith(("http://", "https://")):
             raise AdminError(f"“{html.escape(url)}” is not an http(s) URL.")
-        source, items = await self._read(Source(id=source_id, name=name or source_id, url=url))
+        kind: SourceKind = "telegram" if is_channel_preview(url) else "rss"
+        new = Source(id=source_id, name=name or source_id, url=url, kind=kind)
+        source, items = await self._read(new)
         if self.registry.source(source_id) is not None:  # added by another chat meanwhile
             raise AdminError(f"A source “{source_id}” exists already; /removesource it first.")
         if not items:
@@ -81,6 +86,18 @@ class Operations:
         )
         self.registry.changed()
         return source.url, len(saved.new)
+
+    def export_opml(self) -> bytes:
+        return render_opml(self.registry.sources())
+
+    async def import_opml(self, body: bytes) -> list[str]:
+        """Add the feeds of an OPML file; a file that is not one changes nothing."""
+        try:
+            document = parse_opml(body)
+        except OpmlError as error:
+            raise AdminError(f"Not imported: {html.escape(str(error))}.") from None
+        report = await import_outlines(document, self.registry.sources(), self.add_source)
+        return report.lines()
 
     def remove_source(self, source_id: str) -> None:
         self._known(source_id)

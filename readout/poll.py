@@ -16,11 +16,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from analysis.matching import Matcher
 from analysis.participants import take_part
 from analysis.tags import event_tags
 from readout import relocation
+from scrapers import telegram
 from scrapers.errors import SourceError
 from scrapers.fetch import Fetched, Fetcher, Validators
 from scrapers.model import Batch, Item, Skipped, Source
@@ -275,7 +277,10 @@ async def _fetch_and_read(source: Source, state: FetchState, fetcher: Fetcher) -
         fetched = await fetcher.fetch(source, validators)
         if fetched.not_modified:
             return _Read(source.url, fetched, None, None)
-        return await _read_new(source.url, fetched, source, state)
+        read = await _read_new(source.url, fetched, source, state)
+        if source.kind == "telegram":
+            read = await _older_posts(read, source, state, fetcher)
+        return read
     except SourceError as error:
         found = await relocation.follow(
             source,
@@ -299,6 +304,31 @@ async def _read_new(url: str, fetched: Fetched, source: Source, state: FetchStat
     if body_hash == state.body_hash:
         return _Read(url, fetched, None, body_hash)
     return _Read(url, fetched, await parse_fetched(fetched, source), body_hash)
+
+
+async def _older_posts(read: _Read, source: Source, state: FetchState, fetcher: Fetcher) -> _Read:
+    """A channel's preview shows only its newest posts; when even the oldest of them is
+    newer than the last successful poll, some may have been missed, so older pages are
+    read too ("before=" links), at most ``MAX_PAGES`` in all. A first poll reads one page:
+    that is the baseline."""
+    if read.batch is None or state.last_success is None:
+        return read
+    since = datetime.fromisoformat(state.last_success)
+    page, items = read.fetched, list(read.batch.items)
+    this_page = items
+    for _ in range(telegram.MAX_PAGES - 1):
+        dated = [item.published.at for item in this_page if item.published is not None]
+        older = telegram.older_page(page.body, page.url) if dated else None
+        if older is None or min(dated) <= since:
+            break
+        try:
+            page = await fetcher.fetch(source, url=older)
+            this_page = (await parse_fetched(page, source)).items
+        except SourceError as error:  # what was read stands; the next poll tries again
+            log.info("%s: older posts at %s: %s", source.id, older, error)
+            break
+        items = this_page + items
+    return replace(read, batch=replace(read.batch, items=items))
 
 
 def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:

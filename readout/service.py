@@ -33,6 +33,7 @@ from bot.flood import FloodGate, TelegramLimits
 from bot.link import TelegramLink
 from bot.routing import route
 from bot.sender import Sender
+from readout.atom import AtomFeeds
 from readout.config import Config
 from readout.endpoint import Degraded, Endpoint, EndpointError
 from readout.health import fallback_change, judge
@@ -104,8 +105,9 @@ class Service:
                 registry.listeners.append(lambda: self._sync_jobs(scheduler, registry, fetcher))
                 self._sync_jobs(scheduler, registry, fetcher)
                 self._schedule_upkeep(scheduler, store)
+                feeds = AtomFeeds(store, registry.leaders, registry.sources)
                 try:
-                    await self._serve(scheduler, store, application)
+                    await self._serve(scheduler, store, application, feeds)
                 except EndpointError as error:
                     status(str(error))
                     return 1
@@ -121,16 +123,21 @@ class Service:
         scheduler: AsyncIOScheduler,
         store: Store,
         application: Application | None,  # type: ignore[type-arg]
+        feeds: AtomFeeds,
     ) -> None:
         """The health endpoint first (so its address is known early), then the work."""
         endpoint = Endpoint(
             self.config.settings.health.listen,
             lambda: self._health(scheduler, store),
             self.metrics.exposition,
+            feeds,
         )
         async with endpoint:
             self.endpoint = endpoint
-            status(f"health and metrics on http://{endpoint.address} (/healthz, /metrics)")
+            status(
+                f"health and metrics on http://{endpoint.address} "
+                "(/healthz, /metrics, /feeds/<id>.atom)"
+            )
             if application is None:
                 scheduler.start()
                 await self.stopping.wait()

@@ -144,4 +144,26 @@ CATALOG: tuple[Source, ...] = (
         ),
         leader="pashinyan",
     ),
+    # The offices' Telegram channels, where some publish first: off until an admin enables
+    # one (`enabled = true` on a [[sources]] entry with its id), since t.me may rate-limit.
+    Source(
+        id="akorda-telegram",
+        name="Akorda (Telegram)",
+        url="https://t.me/s/aqorda_resmi",
+        kind="telegram",
+        leader="tokayev",
+        enabled=False,
+        language="kz",
+        timezone="Asia/Almaty",
+    ),
+    Source(
+        id="president-ua-telegram",
+        name="President of Ukraine (Telegram)",
+        url="https://t.me/s/V_Zelenskiy_official",
+        kind="telegram",
+        leader="zelenskyy",
+        enabled=False,
+        language="uk",
+        timezone="Europe/Kyiv",
+    ),
 )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Literal
 
-SourceKind = Literal["rss", "html"]
+SourceKind = Literal["rss", "html", "telegram"]
 
 # How much of an item is kept: enough for any real press release, bounded for hostile ones.
 TITLE_CHARS = 500

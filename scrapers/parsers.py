@@ -14,6 +14,7 @@ from scrapers.dates import placeholder_times
 from scrapers.feeds import parse_feed
 from scrapers.model import Batch, Item, Source
 from scrapers.pages import parse_page
+from scrapers.telegram import parse_channel
 from scrapers.text import clean_item
 
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -35,6 +36,8 @@ def parse_batch(
         # the page is read as decoded here, bad bytes repaired, never re-guessed.
         text = decode(body, content_type, language=source.language, is_html=True).text
         batch = parse_page(_UTF8_BOM + text.encode("utf-8"), source, url=url)
+    elif source.kind == "telegram":
+        batch = parse_channel(body, source, url=url)
     else:
         batch = parse_feed(body, source, url=url, content_type=content_type)
     items = placeholder_times([clean_item(item) for item in batch.items])

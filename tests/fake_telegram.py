@@ -460,6 +460,8 @@ class FakeTelegram:
         self.edited: list[JSON] = []  # successful editMessageText params
         self.edited_markup: list[JSON] = []  # successful editMessageReplyMarkup params
         self.answers: list[JSON] = []  # successful answerCallbackQuery params
+        self.documents: list[JSON] = []  # successful sendDocument params (file: its bytes)
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
         self.updates: list[JSON] = []  # queued, not yet confirmed by a getUpdates offset
         self.messages: dict[tuple[ChatKey, int], JSON] = {}  # current state of each message
         self.chats: dict[ChatKey, JSON] = {}  # by id and by "@username"
@@ -491,6 +493,8 @@ class FakeTelegram:
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
             "sendMessage": self._send_message,
+            "sendDocument": self._send_document,
+            "getFile": self._get_file,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "answerCallbackQuery": self._answer_callback_query,
@@ -525,6 +529,7 @@ class FakeTelegram:
         """Serve on ``port`` (0: a free one), e.g. one a service was told of before we came up."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -708,9 +713,11 @@ class FakeTelegram:
         thread_id: int | None = None,
         is_topic_message: bool | None = None,
         title: str | None = None,
+        reply_to: JSON | None = None,
     ) -> int:
         """Queue a text message (a channel_post for channels). A leading "/word" gets the
-        bot_command entity that CommandHandler requires."""
+        bot_command entity that CommandHandler requires; ``reply_to`` is the message it
+        answers (e.g. one from ``push_document``)."""
         chat = self._chat(chat_id, chat_type, title, is_forum=thread_id is not None or None)
         if thread_id is not None and (is_topic_message is None or is_topic_message):
             # Someone wrote in the topic, so it exists; Telegram delivers nothing from a
@@ -720,6 +727,8 @@ class FakeTelegram:
             self._forum(chat["id"])
             self.topics[chat["id"]].setdefault(thread_id, f"Topic {thread_id}")
         message = self._new_message(chat, text, self._user(user_id, chat_id))
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
         if thread_id is not None:
             message["message_thread_id"] = thread_id
             message["is_topic_message"] = True if is_topic_message is None else is_topic_message
@@ -730,6 +739,30 @@ class FakeTelegram:
             ]
         kind = "channel_post" if chat["type"] == "channel" else "message"
         return self.push_update({kind: message})
+
+    def push_document(
+        self,
+        data: bytes,
+        file_name: str,
+        chat_id: int = 42,
+        user_id: int | None = None,
+        mime_type: str = "application/octet-stream",
+    ) -> JSON:
+        """A message carrying a file (downloadable through getFile), to be answered with
+        ``push_text(..., reply_to=message)``. It is not queued as an update of its own: the
+        bot meets it only as the message a command replies to."""
+        chat = self._chat(chat_id)
+        message = self._new_message(chat, None, self._user(user_id, chat_id))
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = data
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
+        return message
 
     def push_callback(
         self,
@@ -1002,6 +1035,45 @@ class FakeTelegram:
             message["reply_markup"] = markup
         self.sent.append({**params, "message_id": message["message_id"]})
         return message
+
+    async def _send_document(self, params: JSON) -> JSON:
+        chat = self._target(params)
+        upload = params.get("document")
+        if not isinstance(upload, dict):
+            raise bad_request("there is no document in the request")
+        message = self._new_message(chat, None, self.bot_user)
+        file_id = f"doc{len(self.files) + 1}"
+        self.files[file_id] = upload["data"]
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": upload["filename"],
+            "file_size": len(upload["data"]),
+        }
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        self.documents.append({**params, "message_id": message["message_id"]})
+        return message
+
+    async def _get_file(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise bad_request("invalid file_id")
+        size = len(self.files[file_id])
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": size,
+            "file_path": f"documents/{file_id}",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        return web.Response(body=self.files[file_id])
 
     async def _edit_message_text(self, params: JSON) -> JSON | bool:
         """Text, entities and keyboard are replaced together: an edit without reply_markup

@@ -70,7 +70,7 @@ class FixtureSite:
 
             def _answer(self) -> None:
                 site.requests.append(Seen(self.path, dict(self.headers.items())))
-                route = site.routes.get(self.path.split("?")[0]) or site.routes.get(self.path)
+                route = site.routes.get(self.path) or site.routes.get(self.path.split("?")[0])
                 if route is None:
                     self._send(404, b"not found", "text/plain")
                     return

@@ -42,6 +42,8 @@ WHITEHOUSE = "https://www.whitehouse.gov/"
 UN_NEWS = "https://news.un.org/en/story/2026/03/"
 MID = "https://mid.ru/ru/foreign_policy/news/"
 PM_AM = "https://www.primeminister.am/en/press-release/item/2026/03/"
+TG_AKORDA = "https://t.me/aqorda_resmi/"
+TG_ZELENSKYY = "https://t.me/V_Zelenskiy_official/"
 
 EXPECTED: dict[str, list[Expected]] = {
     "kremlin-en": [
@@ -296,6 +298,30 @@ EXPECTED: dict[str, list[Expected]] = {
             ("pashinyan", "tokayev"),
         ),
     ],
+    "akorda-telegram": [
+        Expected(
+            "Мемлекет басшысы Қасым-Жомарт Тоқаев Ресей Президенті Владимир Путинмен телефон "
+            "арқылы сөйлесті.",
+            TG_AKORDA + "3101",
+            "2026-03-21T12:40:00+00:00",
+            ("tokayev", "putin"),
+        ),
+        Expected(
+            "Глава государства принял председателя Правления Национального банка",
+            TG_AKORDA + "3102",
+            "2026-03-21T14:05:00+00:00",
+            (),
+        ),
+    ],
+    "president-ua-telegram": [
+        Expected(
+            "Провів розмову з Президентом Франції Емманюелем Макроном.",
+            TG_ZELENSKYY + "15001",
+            "2026-03-20T18:30:00+00:00",
+            ("macron",),
+        ),
+        Expected("Video", TG_ZELENSKYY + "15002", "2026-03-20T19:00:00+00:00", ()),
+    ],
 }
 
 SOURCES = {source.id: source for source in CATALOG}
@@ -383,7 +409,7 @@ def test_poll_reads_every_catalogue_source_into_the_store(
 ) -> None:
     db = tmp_path / "r.db"
     overrides = "".join(
-        f'[[sources]]\nid = "{source_id}"\nurl = "{url}"\n\n'
+        f'[[sources]]\nid = "{source_id}"\nurl = "{url}"\nenabled = true\n\n'
         for source_id, url in serve_catalog(site).items()
     )
     cfg = write_config(

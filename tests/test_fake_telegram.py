@@ -262,7 +262,12 @@ async def test_json_query_and_multipart_bodies(fake_telegram: FakeTelegram) -> N
             data={"chat_id": "3", "caption": "42"},
             files={"document": ("a.txt", b"hello", "text/plain")},
         )
-        assert r.json() == {"ok": True, "result": True}
+        document = r.json()["result"]["document"]
+        assert (document["file_name"], document["file_size"]) == ("a.txt", 5)
+        r = await client.post(f"{url}/getFile", data={"file_id": document["file_id"]})
+        path = r.json()["result"]["file_path"]
+        r = await client.get(f"{fake_telegram.file_url}{fake_telegram.token}/{path}")
+        assert r.content == b"hello"
         r = await client.post(f"{url.replace('TEST', 'WRONG')}/getMe")
         assert r.status_code == 401
         assert r.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}

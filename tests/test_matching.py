@@ -17,6 +17,9 @@ from analysis.matching import KeywordMatch, KeywordMatcher, Match, Matcher
 from readout.config import build_config
 
 EVAL = Path(__file__).parent / "eval" / "mentions.tsv"
+# Written for issue 13 by someone outside the matcher, before the engine changes that
+# answer it; a fourth column names the failure group each row probes.
+INDEPENDENT = Path(__file__).parent / "eval" / "independent.tsv"
 # The languages the issue names, plus every built-in leader's own.
 REQUIRED_LANGUAGES = {"en", "ru", "kk", "uk", "be", "az", "tr", "uz", "ky", "tg", "tk", "hy"}
 REQUIRED_LANGUAGES |= {"ka", "zh", "de", "fr", "it", "pt", "et", "hu"}
@@ -27,48 +30,89 @@ def matcher() -> Matcher:
     return Matcher(LEADERS)
 
 
-def eval_rows() -> list[tuple[str, frozenset[str], str]]:
+def eval_rows(path: Path = EVAL) -> list[tuple[str, frozenset[str], str]]:
+    return [(lang, leaders, text) for lang, _, leaders, text in grouped_rows(path)]
+
+
+def grouped_rows(path: Path) -> list[tuple[str, str, frozenset[str], str]]:
+    """Rows as (language, group, leaders, text); the team's set is one group, "team"."""
     rows = []
-    for line in EVAL.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#") or line.startswith("lang\t"):
             continue
-        lang, leaders, text = line.split("\t")
-        rows.append((lang, frozenset() if leaders == "-" else frozenset(leaders.split(",")), text))
+        fields = line.split("\t")
+        lang, group, leaders, text = (
+            fields if len(fields) == 4 else (fields[0], "team", *fields[1:])
+        )
+        expected = frozenset() if leaders == "-" else frozenset(leaders.split(","))
+        rows.append((lang, group, expected, text))
     return rows
 
 
-def test_evaluation_set_precision_and_recall(matcher: Matcher) -> None:
-    """Precision and recall over (sentence, leader) pairs; ``pytest -s`` prints the table."""
-    rows = eval_rows()
+def _score(matcher: Matcher, path: Path) -> tuple[float, float]:
+    """Precision and recall over (sentence, leader) pairs, by language and by group;
+    ``pytest -s`` prints the table and every disagreement."""
+    rows = grouped_rows(path)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     misses = []
-    for lang, expected, text in rows:
+    for lang, group, expected, text in rows:
         found = set(matcher.leaders_in(text))
-        for key in (lang, "all"):
+        for key in (lang, f"[{group}]", "all"):
             row = counts[key]
             row[0] += 1
             row[1] += len(found & expected)
             row[2] += len(found - expected)
             row[3] += len(expected - found)
         if found != expected:
-            misses.append(f"  {lang} expected {sorted(expected)} got {sorted(found)}: {text}")
+            misses.append(
+                f"  {group} {lang} expected {sorted(expected)} got {sorted(found)}: {text}"
+            )
 
     def ratio(part: int, whole: int) -> float:
         return part / whole if whole else 1.0
 
-    print(f"\nleader matching on {len(rows)} sentences ({EVAL.name})")
-    print(f"{'lang':<5}{'sentences':>10}{'precision':>11}{'recall':>8}{'tp':>6}{'fp':>4}{'fn':>4}")
-    for lang in sorted(counts, key=lambda k: (k == "all", k)):
-        n, tp, fp, fn = counts[lang]
+    print(f"\nleader matching on {len(rows)} sentences ({path.name})")
+    print(f"{'lang':<11}{'sentences':>10}{'precision':>11}{'recall':>8}{'tp':>6}{'fp':>4}{'fn':>4}")
+    for key in sorted(counts, key=lambda k: (k == "all", k.startswith("["), k)):
+        n, tp, fp, fn = counts[key]
         print(
-            f"{lang:<5}{n:>10}{ratio(tp, tp + fp):>11.3f}{ratio(tp, tp + fn):>8.3f}"
+            f"{key:<11}{n:>10}{ratio(tp, tp + fp):>11.3f}{ratio(tp, tp + fn):>8.3f}"
             f"{tp:>6}{fp:>4}{fn:>4}"
         )
     if misses:
         print("disagreements:\n" + "\n".join(misses))
     _, tp, fp, fn = counts["all"]
-    assert ratio(tp, tp + fp) >= 0.98
-    assert ratio(tp, tp + fn) >= 0.98
+    return ratio(tp, tp + fp), ratio(tp, tp + fn)
+
+
+def test_evaluation_set_precision_and_recall(matcher: Matcher) -> None:
+    """The team's set, written beside the matcher: it must not regress."""
+    precision, recall = _score(matcher, EVAL)
+    assert precision >= 0.995
+    assert recall >= 0.995
+
+
+def test_independent_evaluation_set_precision_and_recall(matcher: Matcher) -> None:
+    """The set written for issue 13 before the code: the floors are what the engine
+    reaches (before the changes: precision 0.884, recall 0.687), not the issue's goal
+    of 0.995 and 0.99, which the rows it still gets wrong keep out of reach."""
+    precision, recall = _score(matcher, INDEPENDENT)
+    assert precision >= 0.97
+    assert recall >= 0.985
+
+
+def test_independent_set_is_fresh_and_covers_every_group() -> None:
+    rows = grouped_rows(INDEPENDENT)
+    team = {text for _, _, text in eval_rows()}
+    assert len(rows) >= 300 and len(rows) + len(team) >= 900
+    assert not team & {text for *_, text in rows}
+    assert {g for _, g, _, _ in rows} == {
+        *("short", "accents", "script", "polish", "namesake", "casing", "plain"),
+    }
+    assert len({lang for lang, _, _, _ in rows}) >= 18
+    assert sum(1 for _, _, expected, _ in rows if not expected) >= 100
+    named = {leader for _, _, expected, _ in rows for leader in expected}
+    assert named <= {leader.id for leader in LEADERS}
 
 
 def test_evaluation_set_covers_every_leader_and_language() -> None:
@@ -161,8 +205,8 @@ def test_an_alias_added_later_is_matched_once_the_matcher_is_rebuilt() -> None:
         ("Мирзиёев", {"мирзиёевнинг", "мирзиёевга", "мирзиеевым", "мирзиёевке"}),
         ("Əliyev", {"əliyevin", "əliyevə", "əliyevi", "əliyevdə", "əliyevdən", "əliyevlə"}),
         ("Putin", {"putinin", "putinə", "putinlə", "putinning", "putinga", "putins"}),
-        ("Orbán", {"orbánnal", "orbánt", "orbánnak", "orbannal"}),
-        ("Berdimuhamedow", {"berdimuhamedowyň", "berdimuhamedowa"}),
+        ("Orbán", {"orbannal", "orbant", "orbannak"}),  # folded, like the text
+        ("Berdimuhamedow", {"berdimuhamedowyn", "berdimuhamedowa"}),
         ("Փաշինյան", {"փաշինյանի", "փաշինյանը", "փաշինյանին", "փաշինյանով"}),
         ("კობახიძე", {"კობახიძემ", "კობახიძის", "კობახიძეს", "კობახიძესთან"}),
         ("ყაველაშვილი", {"ყაველაშვილმა", "ყაველაშვილის", "ყაველაშვილს"}),
@@ -225,8 +269,10 @@ def test_distractors_are_not_leaders(matcher: Matcher, text: str) -> None:
         ("China's Xi warned", ("xi",)),
         ("Председатель КНР Си прибыл", ("xi",)),
         ("Голова КНР Сі прибув", ("xi",)),
-        ("Xi said", ()),
-        ("Си прибыл", ()),
+        ("Xi said", ("xi",)),  # a headline's short name with its verb
+        ("Си прибыл", ("xi",)),
+        ("The talks ended and Xi said nothing", ()),
+        ("Министры и Си прибыли", ()),
         ("Putin and Xi met", ("putin", "xi")),
         ("Путин и Си обсудили", ("putin", "xi")),
         ("Xi Jinping spoke. Later Xi said", ("xi",)),
@@ -340,6 +386,163 @@ def test_no_pattern_can_backtrack_catastrophically(module: object) -> None:
     assert patterns
     for pattern in patterns:
         assert not nested.search(pattern.pattern), pattern.pattern
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Xi says China will open wider", ("xi",)),
+        ("Xi: no force can stop China", ("xi",)),
+        ("Analysts weighed Xi's speech", ("xi",)),
+        ("Си заявил о готовности к диалогу", ("xi",)),
+        ("Сі прибув до Астани", ("xi",)),
+        ("Xi'an hosts the summit", ()),
+        ("Xi River floods", ()),
+        ("Louis XI said little", ()),
+        ("Соната си минор", ()),
+        ("Си-бемоль мажор прозвучал", ()),
+    ],
+)
+def test_short_names_count_as_headlines_use_them(
+    matcher: Matcher, text: str, expected: tuple
+) -> None:
+    assert matcher.leaders_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "leader"),
+    [
+        ("Tokáyev recibió al ministro", "tokayev"),
+        ("Nikol Pashinián viajó a Bruselas", "pashinyan"),
+        ("Emomali Rahmón se reunió con inversores", "rahmon"),
+        ("ERDOĞAN SPOKE", "erdogan"),
+        ("Orban bloqueó el paquete", "orban"),
+    ],
+)
+def test_diacritics_are_folded_on_both_sides(matcher: Matcher, text: str, leader: str) -> None:
+    assert matcher.leaders_in(text) == (leader,)
+
+
+@pytest.mark.parametrize(
+    ("text", "leader"),
+    [
+        ("Ալիեւը հայտարարել է", "aliyev"),  # ե + ւ
+        ("Ալիևը հայտարարել է", "aliyev"),  # the ligature
+        ("Erdoʻgʻan Toshkentga keldi", "erdogan"),  # U+02BB
+        ("Erdo\u2018g\u2018anni kutib oldi", "erdogan"),  # U+2018
+        ("Tokayev\u02bcs plan", "tokayev"),  # modifier letter apostrophe after the word
+        ("Erdoğan\u02bcın açıklaması", "erdogan"),
+        ("Toqaevtyń Joldaýy", "tokayev"),  # Kazakh, 2018 Latin alphabet
+        ("Toqaev Pýtinmen sóılesti", "tokayev"),
+        ("Trampqa alǵys aıtty", "trump"),
+        ("Si Cinpin Bakıya gəlib", "xi"),  # Azerbaijani, respelt from Си Цзиньпин
+        ("Si Szinpin O\u2018zbekistonga keladi", "xi"),  # Uzbek
+        ("Fridrix Merts uchrashdi", "merz"),
+        ("Irakli Kobajidze rechazó las críticas", "kobakhidze"),  # Spanish
+    ],
+)
+def test_script_and_spelling_variants_are_normalised(
+    matcher: Matcher, text: str, leader: str
+) -> None:
+    assert leader in matcher.leaders_in(text)
+
+
+@pytest.mark.parametrize(
+    ("word", "wanted"),
+    [
+        ("Putin", {"putina", "putinowi", "putinem", "putinie"}),
+        ("Zełenski", {"zelenskiego", "zelenskiemu", "zelenskim"}),
+        ("Łukaszenka", {"lukaszenki", "lukaszence", "lukaszenke", "lukaszenka"}),
+        ("Tokajew", {"tokajewa", "tokajewem", "tokajewowi", "tokajewie"}),
+        ("Jinping", {"jinpinga", "jinpingiem", "jinpingowi"}),
+        ("Starmer", {"starmera", "starmerowi", "starmerze"}),
+        ("Kaja", {"kaja", "kaje", "kajy"}),
+    ],
+)
+def test_polish_case_endings_are_generated(word: str, wanted: set[str]) -> None:
+    assert wanted <= word_forms(word)
+
+
+def test_polish_spellings_of_the_watched_names(matcher: Matcher) -> None:
+    text = "Łukaszenka, Paszynian, Mirzijojew, Dżaparow, Kobachidze i Miszustin"
+    assert set(matcher.leaders_in(text)) == {
+        *("lukashenko", "pashinyan", "mirziyoyev", "japarov", "kobakhidze", "mishustin"),
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Midfielder Ramil Aliyev signed for Neftchi.",
+        "Футболист Рамиль Алиев перешёл в «Нефтчи».",
+        "Kazakh boxer Daniyar Tokayev won silver.",
+        "The forward Diego Costa scored.",
+        "Charlotte Merz ist Richterin.",
+        "Виктор Лукашенко возглавил комитет.",
+        "Córka prezydenta, Iwanka Trump, przyleciała.",
+    ],
+)
+def test_a_different_given_name_before_the_surname_is_somebody_else(
+    matcher: Matcher, text: str
+) -> None:
+    assert matcher.leaders_in(text) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "leader"),
+    [
+        ("Владимир Владимирович Путин провёл совещание", "putin"),
+        ("Касым-Жомарт Кемелевич Токаев подписал указ", "tokayev"),
+        ("Сердар Гурбангулыевич Бердымухамедов подписал постановление", "berdimuhamedov"),
+        ("Prezydent Wołodymyr Zełenski spotkał się", "zelenskyy"),
+        ("Kasim-Yomart Tokáyev anunció", "tokayev"),
+        ("Ilhom Aliyev Toshkentga keldi", "aliyev"),
+        ("Serdar Berdimuhamedow Wladimir Putin bilen gürleşdi", "putin"),
+        ("Rusya Başbakanı Mişustin Ankara'da", "mishustin"),
+        ("Bundeskanzler Merz reist nach Astana", "merz"),
+        ("Президент Казахстана Токаев прибыл", "tokayev"),
+        ("Zelensky Thanks Trump For Support", "trump"),
+        ("Встреча Путина с губернаторами", "putin"),
+        ("Wizyta Alijewa w Warszawie", "aliyev"),
+        ("On Monday Putin said the talks would go on", "putin"),
+        ("премьер-министр Армении Пашинян прибыл", "pashinyan"),
+        ("Herr Merz sagte", "merz"),
+        ("Tayyip Erdogan met the delegation", "erdogan"),
+    ],
+)
+def test_the_leaders_own_names_titles_and_headlines_before_the_surname_are_allowed(
+    matcher: Matcher, text: str, leader: str
+) -> None:
+    assert leader in matcher.leaders_in(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Путина-2026 стартует на Камчатке",
+        "ПУТИНА В ПРИМОРЬЕ: ЛОСОСЬ ИДЁТ НА НЕРЕСТ",
+        "Путина началась: сейнеры вышли в море",
+        "Первый вице-президент Алиева посетила выставку",
+        "HOPE TRUMPS FEAR AT THE BALLOT BOX",
+        "Hearts Trumps And Spades: A Beginner's Guide",
+        "Keep Your Trump Card For The Last Round",
+    ],
+)
+def test_a_form_that_reads_as_an_ordinary_word_is_not_a_name(matcher: Matcher, text: str) -> None:
+    assert matcher.leaders_in(text) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("Путина поздравили с днём рождения", "Администрация Трампа объявила"),
+        *("О В.В.Путине", "Putins Rede wurde übertragen", "TRUMP'S TARIFFS HIT STEEL"),
+    ],
+)
+def test_oblique_forms_at_a_sentence_start_still_name_the_leader(
+    matcher: Matcher, text: str
+) -> None:
+    assert matcher.leaders_in(text)
 
 
 def test_keywords_are_case_insensitive_and_whole_words() -> None:

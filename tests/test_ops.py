@@ -201,17 +201,20 @@ async def test_each_service_has_its_own_metrics() -> None:
 @pytest.mark.parametrize(
     ("request_bytes", "status"),
     [
-        (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", b"HTTP/1.1 200 OK"),
-        (b"GET /healthz?verbose=1 HTTP/1.0\n\n", b"HTTP/1.1 200 OK"),
-        (b"HEAD /metrics HTTP/1.1\r\n\r\n", b"HTTP/1.1 200 OK"),
-        (b"POST /healthz HTTP/1.1\r\nContent-Length: 0\r\n\r\n", b"HTTP/1.1 405 "),
-        (b"GET /admin HTTP/1.1\r\n\r\n", b"HTTP/1.1 404 "),
-        (b"hello\r\n\r\n", b""),
-        (b"GET /" + b"x" * 20000 + b" HTTP/1.1\r\n\r\n", b""),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+        (b"GET /healthz?verbose=1 HTTP/1.0\r\n\r\n", 200),
+        (b"GET /healthz HTTP/1.0\n\n", 400),  # bare LF: not HTTP
+        (b"HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n", 200),
+        (b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", 405),
+        (b"GET /admin HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+        (b"GET /feeds/putin.atom HTTP/1.1\r\nHost: x\r\n\r\n", 404),
+        (b"GET /healthz HTTP/1.1\r\n\r\n", 400),  # HTTP/1.1 requires Host
+        (b"hello\r\n\r\n", 400),
+        (b"GET /" + b"x" * 20000 + b" HTTP/1.1\r\n\r\n", 400),
     ],
 )
-async def test_endpoint_answers_what_it_serves_and_drops_garbage(
-    request_bytes: bytes, status: bytes
+async def test_endpoint_answers_what_it_serves_and_refuses_garbage(
+    request_bytes: bytes, status: int
 ) -> None:
     async def healthy() -> None:
         return None
@@ -219,11 +222,9 @@ async def test_endpoint_answers_what_it_serves_and_drops_garbage(
     endpoint = Endpoint("127.0.0.1:0", healthy, lambda accept: (b"m 1\n", "text/plain"))
     async with endpoint:
         answer = await _exchange(endpoint.address, request_bytes)
-        after = await _exchange(endpoint.address, b"GET /healthz HTTP/1.1\r\n\r\n")
-    if status:
-        assert answer.startswith(status)
-    else:
-        assert answer == b""  # hung up without an answer
+        after = await _exchange(endpoint.address, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1."), answer
+    assert int(answer.split(b" ", 2)[1]) == status, answer
     if request_bytes.startswith(b"HEAD"):
         assert answer.endswith(b"\r\n\r\n")
     assert after.startswith(b"HTTP/1.1 200 OK") and after.endswith(b"\r\n\r\nok\n")
@@ -240,6 +241,22 @@ async def _exchange(address: str, request_bytes: bytes) -> bytes:
         answer = b""
     writer.close()
     return answer
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /healthz HTTP/1.1\r\nHo"])
+async def test_endpoint_closes_connections_that_never_finish_a_request(sent: bytes) -> None:
+    from readout.endpoint import READ_TIMEOUT
+
+    async def healthy() -> None:
+        return None
+
+    async with Endpoint("127.0.0.1:0", healthy, lambda accept: (b"", "text/plain")) as endpoint:
+        host, port = endpoint.address.rsplit(":", 1)
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(sent)
+        await writer.drain()
+        assert await asyncio.wait_for(reader.read(), READ_TIMEOUT + 5) == b""
+        writer.close()
 
 
 async def test_endpoint_on_a_taken_port_is_one_clear_error() -> None:
