@@ -398,6 +398,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pymorphy", action="store_true")
+    parser.add_argument(
+        "--no-adversarial", action="store_true", help="skip the 1 MB inputs (quick runs)"
+    )
     parser.add_argument("--baseline", type=Path, help="an earlier checkout to time against")
     args = parser.parse_args()
 
@@ -435,6 +438,8 @@ def main() -> None:
 
     evaluation_report(matcher)
 
+    if args.no_adversarial:
+        return
     print("\nadversarial inputs (one pass each):")
     for label, text in adversarial_texts().items():
         started = time.perf_counter()

@@ -21,7 +21,7 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from analysis.matching import Matcher
     from readout.config import Config
     from readout.importer import ImportReport
-    from readout.poll import PollReport
+    from readout.poll import PollReport, SourceOutcome
     from scrapers.fetch import Fetched
     from scrapers.model import Batch, Item, Source
     from scrapers.opml import OpmlDocument
@@ -433,10 +433,11 @@ def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
         raise UsageError("no enabled sources to poll")
     matcher = Matcher(config.leaders)
     with Store(config.settings.store.path) as store:
-        report = asyncio.run(_poll_once(config, sources, store, matcher))
-    out = sys.stdout
-    for outcome in report.outcomes:
-        _print_items(outcome.new, as_json, out)
+        report = asyncio.run(
+            _poll_once(
+                config, sources, store, matcher, lambda o: _print_items(o.new, as_json, sys.stdout)
+            )
+        )
     status = sys.stderr if as_json else sys.stdout
     for outcome in report.failed:
         print(f"{outcome.source.id}: failing: {outcome.error}", file=status)
@@ -448,13 +449,18 @@ def _poll(config: Config, source_ids: list[str], as_json: bool) -> int:
 
 
 async def _poll_once(
-    config: Config, sources: list[Source], store: Store, matcher: Matcher
+    config: Config,
+    sources: list[Source],
+    store: Store,
+    matcher: Matcher,
+    on_outcome: Callable[[SourceOutcome], None],
 ) -> PollReport:
+    """Items are printed as each source finishes, so none is held until the poll ends."""
     from readout.poll import poll_sources
     from scrapers.fetch import Fetcher
 
     async with Fetcher(config.settings.http.policy()) as fetcher:
-        return await poll_sources(sources, fetcher, store, matcher)
+        return await poll_sources(sources, fetcher, store, matcher, on_outcome)
 
 
 def _print_items(

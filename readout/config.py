@@ -175,7 +175,8 @@ class HttpSettings(_Section):
     timeout: Duration = 20.0
     max_bytes: int = Field(5_000_000, ge=1024, le=1_000_000_000)
     allow_private_addresses: bool = False
-    concurrency: int = Field(8, ge=1, le=64)
+    concurrency: int = Field(32, ge=1, le=256)
+    per_host: int = Field(2, ge=1, le=64)
     user_agent: Text = DEFAULT_USER_AGENT
 
     def policy(self) -> FetchPolicy:
@@ -186,6 +187,7 @@ class HttpSettings(_Section):
             max_bytes=self.max_bytes,
             allow_private_addresses=self.allow_private_addresses,
             concurrency=self.concurrency,
+            per_host=self.per_host,
             user_agent=self.user_agent,
         )
 

@@ -14,7 +14,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -56,8 +56,14 @@ class SourceOutcome:
 
 @dataclass(frozen=True)
 class PollReport:
+    """A whole poll, told as it ends: each source's outcome without its items (they were
+    handed over as that source finished, and released), and the totals."""
+
     outcomes: list[SourceOutcome]
     seconds: float
+    new: int = 0
+    baseline: int = 0
+    updated: int = 0
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -65,14 +71,11 @@ class PollReport:
 
     def summary(self) -> str:
         """The one line a poll prints: sources ok/failing, items new/updated, time taken."""
-        new = sum(len(o.new) for o in self.outcomes)
-        baseline = sum(len(o.new) for o in self.outcomes if o.baseline)
-        updated = sum(len(o.updated) for o in self.outcomes)
         ok = len(self.outcomes) - len(self.failed)
-        new_text = f"{new} new" + (f" ({baseline} baseline)" if baseline else "")
+        new_text = f"{self.new} new" + (f" ({self.baseline} baseline)" if self.baseline else "")
         return (
             f"polled {len(self.outcomes)} sources: {ok} ok, {len(self.failed)} failing; "
-            f"{new_text}, {updated} updated in {self.seconds:.1f}s"
+            f"{new_text}, {self.updated} updated in {self.seconds:.1f}s"
         )
 
 
@@ -157,17 +160,28 @@ _collector = CollectorPause()
 
 def read_batch(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> Batch:
     """Parse and match in one step, so it can run off the event loop as a unit."""
-    with _collector.during(len(body)):
-        batch = parse_batch(body, source, **where)
-        return replace(batch, items=match_items(batch.items, matcher, source.leader))
+    batch = _parse(body, source, **where)
+    return replace(batch, items=match_items(batch.items, matcher, source.leader))
 
 
 def read_items(body: bytes, source: Source, matcher: Matcher, **where: str | None) -> list[Item]:
     return read_batch(body, source, matcher, **where).items
 
 
-async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Batch:
+def _parse(body: bytes, source: Source, **where: str | None) -> Batch:
+    with _collector.during(len(body)):
+        return parse_batch(body, source, **where)
+
+
+async def parse_fetched(fetched: Fetched, source: Source) -> Batch:
     """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it."""
+    return await asyncio.to_thread(
+        _parse, fetched.body, source, url=fetched.url, content_type=fetched.content_type
+    )
+
+
+async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Batch:
+    """Parsed and matched off the event loop, every item: what /check shows."""
     return await asyncio.to_thread(
         read_batch,
         fetched.body,
@@ -175,6 +189,25 @@ async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Ba
         matcher,
         url=fetched.url,
         content_type=fetched.content_type,
+    )
+
+
+async def match_fresh(batch: Batch, source: Source, store: Store, matcher: Matcher) -> Batch:
+    """The batch with leaders and tags read for the items not stored as they are.
+
+    A changed feed is mostly entries already stored unchanged; what they mention was read
+    when they were new and is not used again (saving them only marks them seen), so of a
+    typical change only the one or two new entries are matched.
+    """
+    items = batch.items
+    as_is = store.stored_as_is(items)
+    fresh = [item for item, same in zip(items, as_is, strict=True) if not same]
+    if not fresh:
+        return batch
+    matched = iter(await asyncio.to_thread(match_items, fresh, matcher, source.leader))
+    return replace(
+        batch,
+        items=[item if same else next(matched) for item, same in zip(items, as_is, strict=True)],
     )
 
 
@@ -197,7 +230,12 @@ async def poll_source(
 ) -> SourceOutcome:
     state = store.fetch_state(source.id)
     try:
-        read = await _fetch_and_read(source, state, fetcher, matcher)
+        read = await _fetch_and_read(source, state, fetcher)
+        batch = None
+        if read.batch is not None:
+            # Matching a large body makes as many objects as parsing it: the same pause.
+            with _collector.during(len(read.fetched.body)):
+                batch = await match_fresh(read.batch, source, store, matcher)
     except SourceError as error:
         return _failed(store, source, str(error))
     except Exception as error:  # a parser bug on hostile input must not end the poll
@@ -207,7 +245,7 @@ async def poll_source(
         )
     moved_to, moved_back = relocation.settle(store, source, state, read.url)
     fetched = read.fetched
-    if read.batch is None:
+    if batch is None:
         store.record_success(
             source.id,
             etag=fetched.etag,
@@ -215,7 +253,7 @@ async def poll_source(
             body_hash=state.body_hash,
         )
         return SourceOutcome(source, unchanged=True, moved_to=moved_to, moved_back=moved_back)
-    items = read.batch.items
+    items = batch.items
     with _collector.during(len(fetched.body)):
         saved = await store.ingest(source.id, items, route=route)
     count, dated, linked = shape(items)
@@ -225,7 +263,7 @@ async def poll_source(
         last_modified=fetched.last_modified,
         body_hash=read.body_hash,
         shape=(count, dated, linked),
-        skipped=read.batch.skipped,
+        skipped=batch.skipped,
     )
     return SourceOutcome(
         source,
@@ -236,16 +274,14 @@ async def poll_source(
         linked=linked,
         baseline=saved.baseline,
         queued=saved.queued,
-        skipped=read.batch.skipped,
+        skipped=batch.skipped,
         moved_to=moved_to,
         moved_back=moved_back,
-        fallback=read.batch.fallback,
+        fallback=batch.fallback,
     )
 
 
-async def _fetch_and_read(
-    source: Source, state: FetchState, fetcher: Fetcher, matcher: Matcher
-) -> _Read:
+async def _fetch_and_read(source: Source, state: FetchState, fetcher: Fetcher) -> _Read:
     """The configured address first, always; a feed that moved is followed from there.
 
     While an alternate is in use its validators are the stored ones, so the configured
@@ -259,16 +295,16 @@ async def _fetch_and_read(
         fetched = await fetcher.fetch(source, validators)
         if fetched.not_modified:
             return _Read(source.url, fetched, None, None)
-        read = await _read_new(source.url, fetched, source, state, matcher)
+        read = await _read_new(source.url, fetched, source, state)
         if source.kind == "telegram":
-            read = await _older_posts(read, source, state, fetcher, matcher)
+            read = await _older_posts(read, source, state, fetcher)
         return read
     except SourceError as error:
         found = await relocation.follow(
             source,
             state,
             fetcher,
-            lambda got, alternate_source: read_fetched(got, alternate_source, matcher),
+            parse_fetched,
             error,
             fetched,
         )
@@ -281,18 +317,14 @@ async def _fetch_and_read(
         return _Read(found.url, found.fetched, batch, body_hash)
 
 
-async def _read_new(
-    url: str, fetched: Fetched, source: Source, state: FetchState, matcher: Matcher
-) -> _Read:
+async def _read_new(url: str, fetched: Fetched, source: Source, state: FetchState) -> _Read:
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if body_hash == state.body_hash:
         return _Read(url, fetched, None, body_hash)
-    return _Read(url, fetched, await read_fetched(fetched, source, matcher), body_hash)
+    return _Read(url, fetched, await parse_fetched(fetched, source), body_hash)
 
 
-async def _older_posts(
-    read: _Read, source: Source, state: FetchState, fetcher: Fetcher, matcher: Matcher
-) -> _Read:
+async def _older_posts(read: _Read, source: Source, state: FetchState, fetcher: Fetcher) -> _Read:
     """A channel's preview shows only its newest posts; when even the oldest of them is
     newer than the last successful poll, some may have been missed, so older pages are
     read too ("before=" links), at most ``MAX_PAGES`` in all. A first poll reads one page:
@@ -309,7 +341,7 @@ async def _older_posts(
             break
         try:
             page = await fetcher.fetch(source, url=older)
-            this_page = (await read_fetched(page, source, matcher)).items
+            this_page = (await parse_fetched(page, source)).items
         except SourceError as error:  # what was read stands; the next poll tries again
             log.info("%s: older posts at %s: %s", source.id, older, error)
             break
@@ -324,12 +356,38 @@ def _failed(store: Store, source: Source, reason: str) -> SourceOutcome:
 
 
 async def poll_sources(
-    sources: Sequence[Source], fetcher: Fetcher, store: Store, matcher: Matcher
+    sources: Sequence[Source],
+    fetcher: Fetcher,
+    store: Store,
+    matcher: Matcher,
+    on_outcome: Callable[[SourceOutcome], None] | None = None,
 ) -> PollReport:
-    """Poll ``sources`` concurrently (the fetcher bounds how many at once)."""
+    """Poll ``sources`` concurrently, handing each outcome to ``on_outcome`` as its source
+    finishes and keeping none of its items afterwards.
+
+    The fetcher bounds how many are fetched at once; this bounds how many are between
+    their fetch and their stored items (twice as many, so fetching goes on while the
+    store's one writer works), so memory stays what a few sources cost, however many
+    there are and however much they bring (1,000 feeds of 50 new items each held 1 GB
+    until the end when every outcome was kept whole).
+    """
     started = time.monotonic()
     store.sync_sources(sources)
-    outcomes = await asyncio.gather(
-        *(poll_source(source, fetcher, store, matcher) for source in sources)
-    )
-    return PollReport(list(outcomes), time.monotonic() - started)
+    in_progress = asyncio.Semaphore(2 * fetcher.policy.concurrency)
+    outcomes: list[SourceOutcome] = []
+    totals = {"new": 0, "baseline": 0, "updated": 0}
+
+    async def one(source: Source) -> None:
+        async with in_progress:
+            outcome = await poll_source(source, fetcher, store, matcher)
+        totals["new"] += len(outcome.new)
+        totals["baseline"] += len(outcome.new) if outcome.baseline else 0
+        totals["updated"] += len(outcome.updated)
+        if on_outcome is not None:
+            on_outcome(outcome)
+        outcomes.append(replace(outcome, new=[], updated=[]))
+
+    await asyncio.gather(*(one(source) for source in sources))
+    order = {source.id: index for index, source in enumerate(sources)}
+    outcomes.sort(key=lambda outcome: order[outcome.source.id])
+    return PollReport(outcomes, time.monotonic() - started, **totals)

@@ -25,7 +25,7 @@ from store.store import FetchState, Store
 log = logging.getLogger(__name__)
 
 Reader = Callable[[Fetched, Source], Awaitable[Batch]]
-"""How fetched bytes become items (readout.poll.read_fetched with its matcher)."""
+"""How fetched bytes become items (readout.poll.parse_fetched)."""
 
 # Addresses tried per poll at most: a hostile page listing a thousand feeds costs little.
 MAX_CANDIDATES = 6

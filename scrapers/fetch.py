@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -44,7 +45,8 @@ class FetchPolicy:
     max_bytes: int = 5_000_000
     allow_private_addresses: bool = False
     max_redirects: int = 5
-    concurrency: int = 8
+    concurrency: int = 32
+    per_host: int = 2
     user_agent: str = DEFAULT_USER_AGENT
 
 
@@ -75,8 +77,34 @@ class Fetched:
 ERROR_BODY_BYTES = 256_000
 
 
+class HostSlots:
+    """At most ``limit`` fetches at once per host name, so that one office serving many
+    sources (Akorda's three languages, a ministry's dozen feeds) is never hit by the
+    whole pool at once. A host's semaphore lives while someone holds or awaits it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, url: str) -> AsyncIterator[None]:
+        host = _host(url)
+        slot, users = self._hosts.get(host) or (asyncio.Semaphore(self.limit), 0)
+        self._hosts[host] = (slot, users + 1)
+        try:
+            async with slot:
+                yield
+        finally:
+            slot, users = self._hosts[host]
+            if users == 1:
+                del self._hosts[host]
+            else:
+                self._hosts[host] = (slot, users - 1)
+
+
 class Fetcher:
-    """Fetches sources over pooled connections, at most ``policy.concurrency`` at once.
+    """Fetches sources over pooled connections, at most ``policy.concurrency`` at once
+    and ``policy.per_host`` at once from any one host.
 
     TLS verification and proxies are per source, and httpx fixes both per client, so
     there is one client per combination in use, made on first need.
@@ -86,6 +114,7 @@ class Fetcher:
         self.policy = policy
         self._clients: dict[tuple[bool, str | None, str | None], httpx.AsyncClient] = {}
         self._slots = asyncio.Semaphore(policy.concurrency)
+        self._hosts = HostSlots(policy.per_host)
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -108,7 +137,7 @@ class Fetcher:
     ) -> Fetched:
         """The source's current bytes (or a 304); raises FetchError with the reason."""
         target = url or source.url
-        async with self._slots:
+        async with self._hosts.hold(target), self._slots:
             try:
                 async with asyncio.timeout(self.policy.timeout):
                     return await self._get(source, target, validators)
@@ -202,6 +231,15 @@ class Fetcher:
         return client
 
 
+def _host(url: str) -> str:
+    """The name a host limit counts by; an address too broken to have one counts alone
+    (the fetch then fails with the reason)."""
+    try:
+        return (urlsplit(url).hostname or url).lower()
+    except ValueError:
+        return url
+
+
 def _fetched(response: httpx.Response, body: bytes, validators: Validators) -> Fetched:
     return Fetched(
         url=str(response.url),
@@ -220,7 +258,11 @@ def _transport(source: Source, policy: FetchPolicy) -> httpx.AsyncHTTPTransport:
         verify = ssl.create_default_context(cafile=source.ca_bundle)
     else:
         verify = source.verify_tls
-    limits = httpx.Limits(max_connections=policy.concurrency, max_keepalive_connections=4)
+    # As many idle connections kept as fetches run at once: fewer, and every cycle closes
+    # and reopens connections to the sources it just polled.
+    limits = httpx.Limits(
+        max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
+    )
     transport = httpx.AsyncHTTPTransport(
         verify=verify, proxy=source.proxy, limits=limits, trust_env=False
     )

@@ -242,39 +242,40 @@ class Store:
         """
         now = _iso(utc_now())
         with self.db.atomic():
+            known = {
+                str(row[0]): tuple(row[1:])
+                for row in self.db.execute("SELECT id, name, url, kind, definition FROM sources")
+            }
             for source in sources:
                 definition = _definition(source)
-                existing = self._row("sources", source.id)
+                existing = known.get(source.id)
+                known[source.id] = (source.name, source.url, source.kind, definition)
                 if existing is None:
-                    self.db.table("sources").insert(
-                        {
-                            "id": source.id,
-                            "name": source.name,
-                            "url": source.url,
-                            "kind": source.kind,
-                            "origin": origin,
-                            "definition": definition,
-                            "added_at": now,
-                        }
+                    self.db.execute(
+                        "INSERT INTO sources (id, name, url, kind, origin, definition, added_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [source.id, source.name, source.url, source.kind, origin, definition, now],
                     )
                     continue
-                self.db.table("sources").update(
-                    source.id,
-                    {
-                        "name": source.name,
-                        "url": source.url,
-                        "kind": source.kind,
-                        "definition": definition,
-                    },
+                if existing == known[source.id]:
+                    continue
+                self.db.execute(
+                    "UPDATE sources SET name = ?, url = ?, kind = ?, definition = ? WHERE id = ?",
+                    [source.name, source.url, source.kind, definition, source.id],
                 )
-                if existing["definition"] != definition and self._row("source_state", source.id):
-                    self.db.table("source_state").update(
-                        source.id, {"etag": None, "last_modified": None, "body_hash": None}
+                if existing[3] != definition:
+                    self.db.execute(
+                        "UPDATE source_state SET etag = NULL, last_modified = NULL, "
+                        "body_hash = NULL WHERE source_id = ?",
+                        [source.id],
                     )
 
     def fetch_state(self, source_id: str) -> FetchState:
-        row = self._row("source_state", source_id)
-        return FetchState(**row) if row else FetchState(source_id)
+        cursor = self.db.execute("SELECT * FROM source_state WHERE source_id = ?", [source_id])
+        row = cursor.fetchone()
+        if row is None:
+            return FetchState(source_id)
+        return FetchState(**dict(zip((c[0] for c in cursor.description), row, strict=True)))
 
     def record_success(
         self,
@@ -341,7 +342,25 @@ class Store:
         return self.fetch_state(source_id)
 
     def _upsert_state(self, source_id: str, **values: Any) -> None:
-        self.db.table("source_state").upsert({"source_id": source_id, **values}, pk="source_id")
+        """One statement, prepared once per set of columns: a 304 costs its fetch and this.
+
+        sqlite-utils' ``upsert`` reads the table's schema on every call, which was a fifth
+        of an unchanged source's poll.
+        """
+        columns = tuple(values)
+        statement = _STATE_UPSERTS.get(columns)
+        if statement is None:
+            unknown = set(columns) - _STATE_COLUMNS
+            if unknown:
+                raise ValueError(f"not a source_state column: {sorted(unknown)}")
+            names = ", ".join(("source_id", *columns))
+            marks = ", ".join("?" * (len(columns) + 1))
+            updates = ", ".join(f"{c} = excluded.{c}" for c in columns) or "source_id = source_id"
+            statement = _STATE_UPSERTS[columns] = (
+                f"INSERT INTO source_state ({names}) VALUES ({marks}) "  # noqa: S608 - checked names
+                f"ON CONFLICT(source_id) DO UPDATE SET {updates}"
+            )
+        self.db.execute(statement, [source_id, *values.values()])
 
     # -- items ---------------------------------------------------------------------------
 
@@ -395,12 +414,14 @@ class Store:
             with self.db.atomic():
                 began = time.monotonic()
                 end = len(first) if position == 0 and first else position + CHUNK
+                chunk = _Chunk(self._existing([key for key, _ in queue[position:end]]))
                 while position < min(end, len(queue)):
                     key, item = queue[position]
                     position += 1
-                    self._save_one(key, item, moment, baseline, owed, plan, ids, result)
+                    self._save_one(key, item, moment, baseline, owed, plan, ids, result, chunk)
                     if not first and time.monotonic() - began > CHUNK_SECONDS:
                         break
+                self._write_chunk(chunk)
                 if position == len(first) and plan.bursts and routing is not None:
                     result.queued += self._owe_bursts(source_id, plan, ids, routing.admins)
                     first = []
@@ -460,18 +481,21 @@ class Store:
         if self._stopping.is_set():
             raise StoreClosed("the store was closed while a batch was being saved")
 
+    def stored_as_is(self, items: Sequence[Item]) -> list[bool]:
+        """For each item, whether it is stored already with this very content, so what
+        is derived from its text (leaders, tags) need not be read again."""
+        keyed = [(_key(item), _content_hash(item)) for item in items]
+        stored: dict[str, tuple[int, str, int]] = {}
+        for start in range(0, len(keyed), CHUNK):
+            stored.update(self._existing([key for key, _ in keyed[start : start + CHUNK]]))
+        return [key in stored and stored[key][1] == digest for key, digest in keyed]
+
     def _stored_keys(self, keys: Sequence[str]) -> set[str]:
         """Which of ``keys`` are stored already, read in slices under SQLite's variable cap."""
         found: set[str] = set()
         for start in range(0, len(keys), CHUNK):
             self._stop_if_closing()
-            part = keys[start : start + CHUNK]
-            marks = ", ".join("?" * len(part))
-            rows = self.db.execute(
-                f"SELECT key FROM items WHERE key IN ({marks})",  # noqa: S608 - placeholders
-                list(part),
-            )
-            found.update(str(row[0]) for row in rows.fetchall())
+            found.update(self._existing(keys[start : start + CHUNK]))
         return found
 
     def _owe_bursts(
@@ -501,6 +525,17 @@ class Store:
             )
         return queued
 
+    def _existing(self, keys: Sequence[str]) -> dict[str, tuple[int, str, int]]:
+        """(id, content hash, revision) of the stored ``keys``: one query for a chunk."""
+        if not keys:
+            return {}
+        marks = ", ".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT key, id, content_hash, revision FROM items WHERE key IN ({marks})",  # noqa: S608 - placeholders
+            list(keys),
+        )
+        return {str(key): (int(i), str(h), int(r or 0)) for key, i, h, r in rows.fetchall()}
+
     def _save_one(
         self,
         key: str,
@@ -511,8 +546,9 @@ class Store:
         plan: BurstPlan,
         ids: dict[str, int],
         result: SaveResult,
+        chunk: _Chunk,
     ) -> None:
-        outcome, item_id = self._save_item(key, item, moment, baseline)
+        outcome, item_id = self._save_item(key, item, moment, baseline, chunk)
         ids[key] = item_id
         if outcome == "new":
             result.new.append(replace(item, story=self.stories.place(item_id, item, moment)))
@@ -522,63 +558,63 @@ class Store:
             result.updated.append(replace(item, story=self.stories.refresh(item_id, item)))
             self.outbox.mark_edited(item_id)
 
-    def _save_item(self, key: str, item: Item, moment: str, baseline: bool) -> tuple[str, int]:
+    def _save_item(
+        self, key: str, item: Item, moment: str, baseline: bool, chunk: _Chunk
+    ) -> tuple[str, int]:
+        """A new row now (its id is owed alerts); what hangs off rows goes in ``chunk``."""
         content_hash = _content_hash(item)
-        row = self.db.execute(
-            "SELECT id, content_hash, revision FROM items WHERE key = ?", [key]
-        ).fetchone()
-        fields = {
-            "guid": item.guid,
-            "url": item.url,
-            "title": item.title,
-            "summary": item.summary,
-            "text": item.text,
-            "published": item.published.at.isoformat() if item.published else None,
-            "published_ts": item.published.timestamp() if item.published else None,
-            "published_date_only": int(item.published.date_only) if item.published else 0,
-            "last_seen": moment,
-            "content_hash": content_hash,
-            "tags": json.dumps(list(item.tags)),
-            "image": item.image,
-        }
+        published = item.published
+        date_only = int(published.date_only) if published else 0
+        fields = (
+            item.guid,
+            item.url,
+            item.title,
+            item.summary,
+            item.text,
+            published.at.isoformat() if published else None,
+            published.timestamp() if published else None,
+            date_only,
+            moment,
+            content_hash,
+            json.dumps(list(item.tags)),
+            item.image,
+        )
+        row = chunk.existing.get(key)
         if row is None:
-            item_id = (
-                self.db.table("items")
-                .insert(
-                    {
-                        "key": key,
-                        "source_id": item.source,
-                        "first_seen": moment,
-                        "updated_at": moment,
-                        "is_baseline": int(baseline),
-                        **fields,
-                    }
-                )
-                .last_pk
+            cursor = self.db.execute(
+                _INSERT_ITEM, (key, item.source, moment, moment, int(baseline), *fields)
             )
+            item_id = cursor.lastrowid
             assert isinstance(item_id, int)
-            self._link_leaders(item_id, item.leaders)
+            chunk.existing[key] = (item_id, content_hash, 0)
+            chunk.links += [(item_id, leader) for leader in item.leaders]
             return "new", item_id
         item_id, old_hash, revision = row
         if old_hash == content_hash:
             # Whether a date is only a day is not an edit; rows stored before that was
             # known are corrected here for free.
-            self.db.table("items").update(
-                item_id,
-                {"last_seen": moment, "published_date_only": fields["published_date_only"]},
-            )
+            chunk.seen.append((moment, date_only, item_id))
             return "unchanged", item_id
-        self.db.table("items").update(
-            item_id, {**fields, "updated_at": moment, "revision": revision + 1}
-        )
-        self._link_leaders(item_id, item.leaders)
+        self.db.execute(_UPDATE_ITEM, (*fields, moment, revision + 1, item_id))
+        chunk.existing[key] = (item_id, content_hash, revision + 1)
+        chunk.relinked.append(item_id)
+        chunk.links += [(item_id, leader) for leader in item.leaders]
         return "updated", item_id
 
-    def _link_leaders(self, item_id: int, leaders: Sequence[str]) -> None:
-        self.db.execute("DELETE FROM item_leaders WHERE item_id = ?", [item_id])
-        if leaders:
-            self.db.table("item_leaders").insert_all(
-                {"item_id": item_id, "leader_id": leader} for leader in leaders
+    def _write_chunk(self, chunk: _Chunk) -> None:
+        """What a chunk's items carry besides their rows, each kind in one statement."""
+        if chunk.seen:
+            self.db.conn.executemany(
+                "UPDATE items SET last_seen = ?, published_date_only = ? WHERE id = ?",
+                chunk.seen,
+            )
+        if chunk.relinked:
+            self.db.conn.executemany(
+                "DELETE FROM item_leaders WHERE item_id = ?", [(i,) for i in chunk.relinked]
+            )
+        if chunk.links:
+            self.db.conn.executemany(
+                "INSERT INTO item_leaders (item_id, leader_id) VALUES (?, ?)", chunk.links
             )
 
     def items(self, source_id: str | None = None) -> list[dict[str, Any]]:
@@ -673,11 +709,35 @@ class Store:
             found.append(StoredItem(item_id, item, name))
         return found
 
-    def _row(self, table: str, pk: str) -> dict[str, Any] | None:
-        try:
-            return dict(self.db.table(table).get(pk))
-        except sqlite_utils.db.NotFoundError:
-            return None
+
+_ITEM_FIELDS = (
+    "guid, url, title, summary, text, published, published_ts, published_date_only, "
+    "last_seen, content_hash, tags, image"
+)
+_INSERT_ITEM = (
+    "INSERT INTO items (key, source_id, first_seen, updated_at, is_baseline, "  # noqa: S608
+    f"{_ITEM_FIELDS}) VALUES ({', '.join('?' * 17)})"
+)
+_UPDATE_ITEM = (
+    "UPDATE items SET "  # noqa: S608 - fixed column names
+    + ", ".join(f"{name.strip()} = ?" for name in _ITEM_FIELDS.split(","))
+    + ", updated_at = ?, revision = ? WHERE id = ?"
+)
+
+
+@dataclass
+class _Chunk:
+    """One transaction's worth of a batch: the stored rows it may touch, read in one
+    query, and the writes that hang off its items, made together when it ends."""
+
+    existing: dict[str, tuple[int, str, int]]
+    links: list[tuple[int, str]] = field(default_factory=list)
+    relinked: list[int] = field(default_factory=list)
+    seen: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+_STATE_COLUMNS = frozenset(FetchState.__dataclass_fields__) - {"source_id"}
+_STATE_UPSERTS: dict[tuple[str, ...], str] = {}
 
 
 def _unique(items: Sequence[Item]) -> list[tuple[str, Item]]:

@@ -47,6 +47,9 @@ class FixtureSite:
         self.routes: dict[str, Route] = {}
         self.requests: list[Seen] = []
         self.released = threading.Event()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._counting = threading.Lock()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +59,16 @@ class FixtureSite:
                 pass
 
             def do_GET(self) -> None:
+                with site._counting:
+                    site.in_flight += 1
+                    site.most_in_flight = max(site.most_in_flight, site.in_flight)
+                try:
+                    self._answer()
+                finally:
+                    with site._counting:
+                        site.in_flight -= 1
+
+            def _answer(self) -> None:
                 site.requests.append(Seen(self.path, dict(self.headers.items())))
                 route = site.routes.get(self.path) or site.routes.get(self.path.split("?")[0])
                 if route is None:

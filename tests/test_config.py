@@ -250,6 +250,7 @@ OUT_OF_BOUNDS = [
     ("http", "timeout", "1e400"),
     ("http", "max_bytes", "1e20"),
     ("http", "concurrency", "100000"),
+    ("http", "per_host", "0"),
     ("telegram", "burst_limit", "0"),
     ("telegram", "admins", "[9_007_199_254_740_993]"),
 ]

@@ -1,3 +1,4 @@
+import asyncio
 import gzip
 import re
 import socket
@@ -274,3 +275,20 @@ async def test_proxy_is_used_for_the_source(site: FixtureSite) -> None:
     fetched = await fetch("http://feeds.example/feed", proxy=site.base)
     assert fetched.body == b"<rss>via proxy</rss>"
     assert site.requests[0].path == "http://feeds.example/feed"
+
+
+@pytest.mark.parametrize(("per_host", "concurrency", "most"), [(2, 8, 2), (4, 3, 3), (8, 8, 6)])
+async def test_one_host_gets_at_most_per_host_requests_at_once(
+    site: FixtureSite, per_host: int, concurrency: int, most: int
+) -> None:
+    """Six sources of one office fetched together never hit it harder than the limits."""
+    policy = FetchPolicy(
+        timeout=5.0, allow_private_addresses=True, per_host=per_host, concurrency=concurrency
+    )
+    urls = [site.add(f"/feed{n}", "<rss/>", delay=0.3) for n in range(6)]
+    async with Fetcher(policy) as fetcher:
+        fetched = await asyncio.gather(
+            *(fetcher.fetch(Source(id=f"s{n}", name="S", url=u)) for n, u in enumerate(urls))
+        )
+    assert [f.status for f in fetched] == [200] * 6
+    assert site.most_in_flight == most

@@ -173,3 +173,26 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
     future.close()
     with pytest.raises(SchemaError, match="newer than this Readout"):
         Store(path)
+
+
+def searched(store: Store, words: str) -> list[str]:
+    rows = store.db.execute(
+        "SELECT i.title FROM items_fts f JOIN items i ON i.id = f.rowid "
+        "WHERE items_fts MATCH ? ORDER BY i.id",
+        [words],
+    )
+    return [str(title) for (title,) in rows.fetchall()]
+
+
+def test_search_follows_an_edited_title_and_ignores_marks_of_seen(store: Store) -> None:
+    store.save_items(SOURCE.id, [item(1), item(2)])
+    store.save_items(SOURCE.id, [item(1), item(2, title="Talks on grain exports")])
+    assert searched(store, "grain") == ["Talks on grain exports"]
+    assert searched(store, "number") == [item(1).title]
+    index = store.db.execute("SELECT count(*), sum(length(block)) FROM items_fts_data")
+    before = index.fetchone()
+    store.save_items(SOURCE.id, [item(1), item(2, title="Talks on grain exports")])
+    # Both marked seen, and the search index not written at all.
+    index = store.db.execute("SELECT count(*), sum(length(block)) FROM items_fts_data")
+    assert index.fetchone() == before
+    assert searched(store, "exports OR meeting") == [item(1).title, "Talks on grain exports"]
