@@ -10,7 +10,7 @@ import pytest
 
 from analysis.leaders import LEADERS
 from analysis.matching import Matcher
-from analysis.stories import identifier, initiator, kind_of, organisation
+from analysis.stories import event_of, identifier, initiator, kind_of, organisation
 from readout.poll import match_items
 from scrapers.catalog import CATALOG
 from scrapers.model import Item, published_at
@@ -153,3 +153,38 @@ def test_a_leader_named_in_passing_is_no_party_to_the_story(tmp_path: Path) -> N
         assert store.stories.latest("tokayev") == []
         (story,) = store.stories.latest("aliyev")
         assert story.parties == ("aliyev", "putin") and story.kind == "call"
+
+
+def test_a_burst_of_alike_readouts_reads_only_the_nearest(tmp_path: Path) -> None:
+    """Thousands of 'calls' between the same two leaders in one window must not make each
+    new item read all the earlier ones; the nearest in time are the ones that can match."""
+    from store.stories import NEAREST
+
+    base = matched(
+        "kremlin-en", "Telephone conversation with President of Kazakhstan Kassym-Jomart Tokayev"
+    )
+    start = datetime(2026, 11, 3, tzinfo=UTC)
+    burst = [
+        replace(
+            base,
+            title=f"{base.title} ({n})",
+            url=f"https://example.org/calls/x{n}y",
+            published=published_at(start.replace(hour=n % 24, minute=n // 24)),
+        )
+        for n in range(NEAREST * 2)
+    ]
+    akorda = replace(
+        matched("akorda-ru", "Глава государства провел телефонный разговор с Владимиром Путиным"),
+        url="https://www.akorda.kz/ru/call-a",
+        published=published_at(start.replace(hour=7, minute=1)),
+    )
+    with store_with_catalog(tmp_path / "s.db") as store:
+        saved = store.save_items("kremlin-en", burst).new
+        assert len({item.story for item in saved}) == len(burst)  # one source: apart
+        nearest = next(item for item in saved if item.title.endswith("(31)"))  # 07:01
+        event = event_of(akorda, 0.0)
+        assert event is not None
+        _, members = store.stories._candidates(event)
+        assert len(members) == NEAREST
+        (joined,) = store.save_items("akorda-ru", [akorda]).new
+        assert joined.story == nearest.story
