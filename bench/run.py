@@ -531,6 +531,34 @@ def ingest(run: Run) -> list[Line]:
     return lines
 
 
+_GOAL_LINE = re.compile(
+    r"^(?P<goal>.+?): (?P<figure>.+) \(goal (?P<target>.+)\) (?P<verdict>ok|MISS)$"
+)
+
+
+def goal_lines(out: str) -> list[Line]:
+    """The goal lines a benchmark that judges itself printed, in this suite's shape."""
+    lines = [
+        Line(m["goal"], m["figure"], m["target"], m["verdict"] == "ok")
+        for m in map(_GOAL_LINE.match, out.splitlines())
+        if m is not None
+    ]
+    if not lines:
+        raise RuntimeError("the benchmark printed no goal line")
+    return lines
+
+
+def startup(run: Run) -> list[Line]:
+    """bench/startup.py: each command against ``python -c pass`` in the same run."""
+    return goal_lines(script(run, "startup.py", f"--runs={max(run.runs, 5)}"))
+
+
+def restart(run: Run) -> list[Line]:
+    """bench/chaos.py: SIGKILLs at random moments, restarts on the same store."""
+    kills = "3" if run.quick else "20"
+    return goal_lines(script(run, "chaos.py", f"--kills={kills}"))
+
+
 def soak(run: Run) -> list[Line]:
     minutes = "0.2" if run.quick else "2.5"
     out = script(run, "soak.py", f"--minutes={minutes}", "--sources=200", "--interval=5")
@@ -556,7 +584,8 @@ GOALS: list[Goal] = [
     fanout,
     ingest,
     soak,
-    # The start-up goals (`readout --help`, a restart to its first poll) join here.
+    startup,
+    restart,
 ]
 
 
