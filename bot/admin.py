@@ -1,4 +1,4 @@
-"""Admin commands (SPEC.md): sources, leaders, status and audit, for ``telegram.admins`` only.
+"""Admin commands: sources, leaders, status and audit, for ``telegram.admins`` only.
 
 Everyone else gets a refusal and nothing changes. Every admin command, refused or not, is
 written to the audit trail with who, when, what and the result. The work itself (fetching,

@@ -1,4 +1,4 @@
-"""The chat commands everyone can use: one small handler per command (SPEC.md).
+"""The chat commands everyone can use: one small handler per command (docs/commands.md).
 
 Handlers read what they need from a ``Readout`` object in ``bot_data``: the store, the
 current leaders and sources, and the sender to wake. In groups only the group's

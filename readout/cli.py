@@ -1,6 +1,6 @@
 """The ``readout`` command: argument parsing, and turning outcomes into output and exit codes.
 
-Exit codes are part of the contract (SPEC.md): 0 success, 2 bad usage or bad
+Exit codes are part of the contract (docs/commands.md): 0 success, 2 bad usage or bad
 configuration (one line, nothing written), 1 a runtime failure (for ``poll``: any
 source failed; for ``check``: the source could not be read).
 
@@ -405,7 +405,7 @@ def _save_check(
     error: str | None,
 ) -> None:
     """What ``check --save`` leaves for a bug report: the answer exactly as it came, and
-    what Readout made of it, side by side (see README, "Debugging a source")."""
+    what Readout made of it, side by side (docs/sources.md, "Debugging a source")."""
     if folder is None:
         return
     from readout.capture import write_capture

@@ -1,6 +1,6 @@
 """When a source is polled next: its interval, stretched while it keeps failing.
 
-SPEC.md: a failing source waits twice as long after each consecutive failure, capped at
+A failing source waits twice as long after each consecutive failure, capped at
 8 × its interval and at one hour (but never below its own interval), and one success puts
 it back on its interval. Jitter of at most 10% keeps sources sharing an interval from
 hitting the network in lockstep.

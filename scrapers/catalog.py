@@ -1,7 +1,7 @@
 """The built-in sources: what ``readout poll`` reads with no configuration at all.
 
 Each address and selector was checked against stored copies of the sites and the public
-scrapers that read them; the README's "Reading sources" says how each is read. The
+scrapers that read them; docs/sources.md says how each is read. The
 Kremlin is reached over plain http (its https times out from many networks); Akorda has
 no feed, so its event lists are read as HTML, and its certificate chain is incomplete,
 so its entries do not verify TLS unless a CA bundle is configured for them.
@@ -19,7 +19,7 @@ BROWSER_AGENT = (
     "Chrome/131.0 Safari/537.36 Readout"
 )
 
-# Akorda's news has been printed two ways (SOURCES.md §0a, §1): cards (``div.card`` with an
+# Akorda's news has been printed two ways (both seen on the site): cards (``div.card`` with an
 # ``h3 a`` title and an ``h5`` date, as scrapers of the older site read it) and, on the 2026
 # site, paragraph pairs (``p.date_main_block_small`` with the date, then
 # ``p.date_main_block`` with the link). The selectors read both; the date of a 2026 pair is
@@ -81,7 +81,7 @@ CATALOG: tuple[Source, ...] = (
         id="president-az",
         name="President of Azerbaijan",
         url="https://president.az/en/rss",
-        # The office's own pages advertised these feeds too (SOURCES.md, 2018).
+        # The office's own pages advertised these feeds too (as archived in 2018).
         fallbacks=("https://president.az/news.rss",),
         language="en",
         timezone="Asia/Baku",

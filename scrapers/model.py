@@ -147,7 +147,7 @@ class Item:
     image: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        """The machine-readable shape SPEC.md gives for ``--json``."""
+        """The machine-readable shape docs/commands.md gives for ``--json``."""
         return {
             "source": self.source,
             "title": self.title,
