@@ -498,6 +498,10 @@ def _list_sources(config: Config, as_json: bool) -> int:
     import json
 
     default = config.settings.scheduler.interval
+    # Columns as wide as their widest entry, so a long id or kind (telegram) stays aligned.
+    id_width = max((len(s.id) for s in config.sources), default=0)
+    kind_width = max((len(s.kind) for s in config.sources), default=0)
+    name_width = max((len(s.name) for s in config.sources), default=0)
     for s in config.sources:
         interval = s.interval or default
         if as_json:
@@ -515,7 +519,8 @@ def _list_sources(config: Config, as_json: bool) -> int:
             state = "on " if s.enabled else "off"
             principal = f"  (principal: {s.leader})" if s.leader else ""
             print(
-                f"{s.id:<18} {s.kind:<4} {state} {interval:>6g}s  {s.name:<28} {s.url}{principal}"
+                f"{s.id:<{id_width}} {s.kind:<{kind_width}} {state} {interval:>6g}s  "
+                f"{s.name:<{name_width}} {s.url}{principal}"
             )
     return EXIT_OK
 
