@@ -528,13 +528,9 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = _seen(update, context)
     arguments, page = page_argument(context.args or [])
     wanted = " ".join(arguments).strip()
-    leader_id = None
-    if wanted:
-        found = resolve(wanted, readout.leaders(), [])
-        if found.choice is None:
-            await _reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
-            return
-        leader_id = found.choice.id
+    known, leader_id = await _leader_argument(update, readout, arguments)
+    if not known:
+        return
     items = readout.store.recent(leader_id, RECENT_COUNT)
     if not items:
         await _reply(update, "Nothing stored yet.")
@@ -566,15 +562,24 @@ CALLS_PAGES = 20
 async def calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The latest stories of a leader, five at a time; a button brings the next five."""
     readout = _seen(update, context)
-    wanted = " ".join(context.args or []).strip()
-    leader_id = None
-    if wanted:
-        found = resolve(wanted, readout.leaders(), [])
-        if found.choice is None:
-            await _reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
-            return
-        leader_id = found.choice.id
-    await _send_calls(update, readout, leader_id, 0)
+    known, leader_id = await _leader_argument(update, readout, context.args or [])
+    if known:
+        await _send_calls(update, readout, leader_id, 0)
+
+
+async def _leader_argument(
+    update: Update, readout: Readout, words: Sequence[str]
+) -> tuple[bool, str | None]:
+    """The leader an optional argument names (None: no argument, every leader); False
+    after telling the chat that no leader has that name."""
+    wanted = " ".join(words).strip()
+    if not wanted:
+        return True, None
+    found = resolve(wanted, readout.leaders(), [])
+    if found.choice is None:
+        await _reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
+        return False, None
+    return True, found.choice.id
 
 
 async def more_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
