@@ -215,7 +215,9 @@ class Sender:
         readout said so; None when it waits or is not sent at all."""
         stored = alert.stored
         thread = self.store.stories.earlier_alerts(stored.id, delivery.target)
-        subscribed = any(
+        # Whether the chat follows this very source matters only beside an earlier alert
+        # of the story; most alerts have none, and skip reading the chat's subscriptions.
+        subscribed = bool(thread and thread.earlier) and any(
             s.kind == "source" and s.target == stored.item.source
             for s in self.store.subscriptions.of(delivery.target)
         )
