@@ -200,7 +200,7 @@ async def match_fresh(batch: Batch, source: Source, store: Store, matcher: Match
     typical change only the one or two new entries are matched.
     """
     items = batch.items
-    as_is = store.stored_as_is(items)
+    as_is = await store.unchanged(items)
     fresh = [item for item, same in zip(items, as_is, strict=True) if not same]
     if not fresh:
         return batch

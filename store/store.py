@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -33,6 +33,8 @@ from store.subscriptions import Subscription, Subscriptions, Target
 
 Router = Callable[[Item, Sequence[Subscription]], Iterable[Target]]
 """Who is owed an alert for a new item, given every active subscription (bot.routing)."""
+
+_T = TypeVar("_T")
 
 CHUNK = 500
 CHUNK_SECONDS = 0.05
@@ -456,19 +458,28 @@ class Store:
         """
         if self._path == ":memory:":
             return self.save_items(source_id, items, route=route)
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self._writer, self._save_on_writer, source_id, items, route
+        return await self._on_writer(
+            lambda store: store.save_items(source_id, items, route=route, pause=WRITER_PAUSE)
         )
 
-    def _save_on_writer(
-        self, source_id: str, items: Sequence[Item], route: Router | Routing | None
-    ) -> SaveResult:
-        if self._writer_store is None:
-            self._writer_store = Store(self._path, stopping=self._stopping)
-        return self._writer_store.save_items(source_id, items, route=route, pause=WRITER_PAUSE)
+    async def unchanged(self, items: Sequence[Item]) -> list[bool]:
+        """``stored_as_is`` off the event loop, for the same reason as ``ingest``: a large
+        feed's keys and hashes take as long to read as to store."""
+        if self._path == ":memory:":
+            return self.stored_as_is(items)
+        return await self._on_writer(lambda store: store.stored_as_is(items))
+
+    async def _on_writer(self, work: Callable[[Store], _T]) -> _T:
+        """``work`` run with the writer thread's own store (opened there, on first use)."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+
+        def run() -> _T:
+            if self._writer_store is None:
+                self._writer_store = Store(self._path, stopping=self._stopping)
+            return work(self._writer_store)
+
+        return await asyncio.get_running_loop().run_in_executor(self._writer, run)
 
     def _close_writer(self) -> None:
         if self._writer_store is not None:
@@ -485,14 +496,16 @@ class Store:
         """For each item, whether it is stored already with this very content, so what
         is derived from its text (leaders, tags) need not be read again."""
         keyed = [(_key(item), _content_hash(item)) for item in items]
-        stored: dict[str, tuple[int, str, int]] = {}
-        for start in range(0, len(keyed), CHUNK):
-            stored.update(self._existing([key for key, _ in keyed[start : start + CHUNK]]))
+        stored = self._stored_rows([key for key, _ in keyed])
         return [key in stored and stored[key][1] == digest for key, digest in keyed]
 
     def _stored_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of ``keys`` are stored already, read in slices under SQLite's variable cap."""
-        found: set[str] = set()
+        """Which of ``keys`` are stored already."""
+        return set(self._stored_rows(keys))
+
+    def _stored_rows(self, keys: Sequence[str]) -> dict[str, tuple[int, str, int]]:
+        """The stored rows of ``keys``, read in slices under SQLite's variable cap."""
+        found: dict[str, tuple[int, str, int]] = {}
         for start in range(0, len(keys), CHUNK):
             self._stop_if_closing()
             found.update(self._existing(keys[start : start + CHUNK]))
