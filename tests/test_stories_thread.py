@@ -58,6 +58,15 @@ def replied_to(message: dict) -> int | None:
     return int(reply["message_id"]) if reply else None
 
 
+async def first_alert(running: Harness, fake: FakeTelegram) -> tuple[int, dict]:
+    """Chat 42 follows Putin and gets the Kremlin's readout of the call: the messages sent
+    before it, and that first alert of the story."""
+    await running.command("/subscribe putin")
+    count = len(fake.sent)
+    running.publish(KREMLIN_CALL, (1, "Baseline item about Putin"))
+    return count, (await sent_for(fake, 42, count + 1))[-1]
+
+
 async def sent_for(fake: FakeTelegram, chat: int, count: int) -> list[dict]:
     await until(
         lambda: len([m for m in fake.sent if m["chat_id"] == chat and "text" in m]) >= count,
@@ -107,10 +116,7 @@ async def test_a_deleted_first_alert_leaves_a_normal_message(
     fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
 ) -> None:
     async with three_sources(fake_telegram, site, tmp_path) as running:
-        await running.command("/subscribe putin")
-        count = len(fake_telegram.sent)
-        running.publish(KREMLIN_CALL, (1, "Baseline item about Putin"))
-        first = (await sent_for(fake_telegram, 42, count + 1))[-1]
+        count, first = await first_alert(running, fake_telegram)
         fake_telegram.delete_message(42, first["message_id"])
         site.add("/wh", feed("www.whitehouse.gov", WHITE_HOUSE_CALL, (1, "Baseline")))
         answer = (await sent_for(fake_telegram, 42, count + 2))[-1]
@@ -145,10 +151,7 @@ async def test_a_restart_between_the_two_sides_keeps_the_thread(
     fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
 ) -> None:
     async with three_sources(fake_telegram, site, tmp_path) as running:
-        await running.command("/subscribe putin")
-        count = len(fake_telegram.sent)
-        running.publish(KREMLIN_CALL, (1, "Baseline item about Putin"))
-        first = (await sent_for(fake_telegram, 42, count + 1))[-1]
+        count, first = await first_alert(running, fake_telegram)
     async with three_sources(fake_telegram, site, tmp_path):
         site.add("/wh", feed("www.whitehouse.gov", WHITE_HOUSE_CALL, (1, "Baseline")))
         answer = (await sent_for(fake_telegram, 42, count + 2))[-1]
@@ -189,10 +192,7 @@ async def test_a_chat_that_unsubscribed_in_between_gets_nothing_more(
     fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
 ) -> None:
     async with three_sources(fake_telegram, site, tmp_path) as running:
-        await running.command("/subscribe putin")
-        count = len(fake_telegram.sent)
-        running.publish(KREMLIN_CALL, (1, "Baseline item about Putin"))
-        await sent_for(fake_telegram, 42, count + 1)
+        await first_alert(running, fake_telegram)
         await running.command("/unsubscribe putin")
         sent = len(fake_telegram.sent)
         site.add("/wh", feed("www.whitehouse.gov", WHITE_HOUSE_CALL, (1, "Baseline")))
