@@ -47,6 +47,7 @@ from bot.admin import (
 )
 from bot.buttons import KEYBOARD_BUTTONS, answer_text, keyboard_leaders, pressed_leader, toggle_data
 from bot.calls import story_html
+from bot.i18n import SOURCE_LANGUAGE, N_, texts
 from bot.pages import PageError, page_argument, page_of, paginate, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
@@ -61,16 +62,16 @@ RECENT_COUNT = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("subscribe", "Follow a leader or source: /subscribe putin"),
-    ("unsubscribe", "Stop following a leader or source"),
-    ("keyword", "Follow a keyword: /keyword sanctions"),
-    ("unkeyword", "Stop following a keyword"),
-    ("subscriptions", "What this chat follows: /subscriptions [page]"),
-    ("leaders", "The watched leaders, with buttons to follow them"),
-    ("sources", "The sources Readout reads"),
-    ("recent", "The latest items: /recent [leader]"),
-    ("calls", "Who talked to whom: /calls [leader]"),
-    ("help", "How Readout works"),
+    ("subscribe", N_("Follow a leader or source: /subscribe putin")),
+    ("unsubscribe", N_("Stop following a leader or source")),
+    ("keyword", N_("Follow a keyword: /keyword sanctions")),
+    ("unkeyword", N_("Stop following a keyword")),
+    ("subscriptions", N_("What this chat follows: /subscriptions [page]")),
+    ("leaders", N_("The watched leaders, with buttons to follow them")),
+    ("sources", N_("The sources Readout reads")),
+    ("recent", N_("The latest items: /recent [leader]")),
+    ("calls", N_("Who talked to whom: /calls [leader]")),
+    ("help", N_("How Readout works")),
 )
 
 HELP = (
@@ -139,8 +140,11 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
 
 
-def bot_commands() -> list[BotCommand]:
-    return [BotCommand(name, text) for name, text in COMMANDS]
+def bot_commands(language: str = SOURCE_LANGUAGE) -> list[BotCommand]:
+    """The command menu in ``language``: Telegram shows each user the menu set for their
+    own language, and the English one to everyone else."""
+    _ = texts(language)
+    return [BotCommand(name, _(text)) for name, text in COMMANDS]
 
 
 def _readout(context: ContextTypes.DEFAULT_TYPE) -> Readout:

@@ -406,6 +406,7 @@ class Service:
         from telegram.error import NetworkError, TelegramError
 
         from bot.commands import bot_commands
+        from bot.i18n import LANGUAGES, SOURCE_LANGUAGE
 
         assert self.alert_bot is not None
         await application.initialize()  # getMe: Telegram checks the token here
@@ -413,6 +414,11 @@ class Service:
         if not self._commands_set:
             try:
                 await application.bot.set_my_commands(bot_commands())
+                for language in LANGUAGES:
+                    if language != SOURCE_LANGUAGE:
+                        await application.bot.set_my_commands(
+                            bot_commands(language), language_code=language
+                        )
             except NetworkError:
                 raise
             except TelegramError as error:  # a menu is a nicety: never worth not running

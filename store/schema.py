@@ -331,6 +331,19 @@ def _v12_search_follows_text(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v13_chat_preferences(db: sqlite_utils.Database) -> None:
+    """What each chat chose for itself (store.preferences): its language (or the Telegram
+    language of whoever last wrote in it, the default until it chooses), its time zone,
+    its quiet hours and its digest. Chats stored before keep the defaults: English, UTC,
+    no quiet hours, no digest."""
+    chats = db.table("chats")
+    chats.add_column("language", str)
+    chats.add_column("seen_language", str)
+    chats.add_column("timezone", str)
+    chats.add_column("quiet", str)
+    chats.add_column("digest", str)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -344,6 +357,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v10_stories,
     _v11_pictures,
     _v12_search_follows_text,
+    _v13_chat_preferences,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

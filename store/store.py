@@ -27,6 +27,7 @@ from scrapers.model import Item, Published, Skipped, Source
 from store.admin import AdminRecords
 from store.identity import item_key
 from store.outbox import Outbox
+from store.preferences import ChatPreferences
 from store.schema import migrate
 from store.stories import Stories
 from store.subscriptions import Subscription, Subscriptions, Target
@@ -217,6 +218,7 @@ class Store:
         self.outbox = Outbox(self.db)
         self.admin = AdminRecords(self.db)
         self.stories = Stories(self.db)
+        self.preferences = ChatPreferences(self.db)
 
     def close(self) -> None:
         """Close the connection, after the writer thread's (a save in progress stops at its
