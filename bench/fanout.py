@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from analysis.leaders import LEADERS
 from bot.application import build_application
-from bot.commands import Readout
+from bot.chat import Readout
 from bot.routing import route
 from bot.sender import Sender
 from readout.config import load_config

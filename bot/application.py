@@ -17,7 +17,8 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, Defaults, ExtBot
 
-from bot.commands import Readout, register
+from bot.chat import Readout
+from bot.commands import register
 from bot.flood import FloodGate, TelegramLimits
 from bot.lanes import ChatLanes
 from bot.link import TelegramLink, WatchedRequest

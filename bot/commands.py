@@ -11,8 +11,7 @@ from __future__ import annotations
 import html
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from telegram import (
     BotCommand,
@@ -24,7 +23,6 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -36,23 +34,28 @@ from telegram.ext import (
     filters,
 )
 
-from analysis.leaders import Leader
 from bot.admin import (
     ADMIN_ACTIONS,
     AdminError,
-    AdminOperations,
     admin_command,
     can_post,
     record,
 )
 from bot.buttons import KEYBOARD_BUTTONS, answer_text, keyboard_leaders, pressed_leader, toggle_data
 from bot.calls import story_html
-from bot.i18n import SOURCE_LANGUAGE, N_, texts
+from bot.chat import (
+    Readout,
+    argument,
+    may_change,
+    readout_of,
+    reply,
+    seen,
+    target_of,
+)
+from bot.i18n import N_, SOURCE_LANGUAGE, texts
 from bot.pages import PageError, page_argument, page_of, paginate, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
-from scrapers.model import Source
-from store.store import Store
 from store.subscriptions import MAX_KEYWORDS, MAX_SUBSCRIPTIONS, LimitReached, Target
 
 log = logging.getLogger(__name__)
@@ -95,18 +98,6 @@ HELP = (
 )
 
 
-@dataclass
-class Readout:
-    """What the handlers share, kept in ``application.bot_data["readout"]``."""
-
-    store: Store
-    leaders: Callable[[], Sequence[Leader]]
-    sources: Callable[[], Sequence[Source]]
-    on_subscribed: Callable[[], None] = lambda: None
-    admins: frozenset[int] = frozenset()
-    ops: AdminOperations | None = None
-
-
 def register(application: Application, readout: Readout) -> None:  # type: ignore[type-arg]
     """Every user-facing handler, in one place."""
     application.bot_data["readout"] = readout
@@ -128,9 +119,9 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
     for name, action in ADMIN_ACTIONS.items():
         handler = admin_command(
             name,
-            lambda c: _readout(c).ops,
-            lambda c: _readout(c).admins,
-            lambda c: _readout(c).store.admin,
+            lambda c: readout_of(c).ops,
+            lambda c: readout_of(c).admins,
+            lambda c: readout_of(c).store.admin,
             action,
         )
         application.add_handler(CommandHandler(name, handler))
@@ -147,23 +138,6 @@ def bot_commands(language: str = SOURCE_LANGUAGE) -> list[BotCommand]:
     return [BotCommand(name, _(text)) for name, text in COMMANDS]
 
 
-def _readout(context: ContextTypes.DEFAULT_TYPE) -> Readout:
-    value = context.bot_data["readout"]
-    assert isinstance(value, Readout)
-    return value
-
-
-def _target(message: Message) -> Target:
-    thread = message.message_thread_id if message.is_topic_message else None
-    return Target(message.chat_id, thread or 0)
-
-
-async def _reply(update: Update, text: str, **options: object) -> None:
-    message = update.effective_message
-    if message is not None:
-        await message.reply_text(text, parse_mode=ParseMode.HTML, **options)  # type: ignore[arg-type]
-
-
 async def _reply_page(
     update: Update,
     command: str,
@@ -178,9 +152,9 @@ async def _reply_page(
     try:
         text = page_of(command, header, lines, wanted, usage=usage, given=given)
     except PageError as error:
-        await _reply(update, str(error))
+        await reply(update, str(error))
         return
-    await _reply(update, text, **options)
+    await reply(update, text, **options)
 
 
 def _wanted_page(context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -200,42 +174,9 @@ def _full(error: LimitReached, chat: str = "This chat") -> str:
     )
 
 
-def _seen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Readout:
-    """Record the chat; a chat (or forum topic) that talks to us again receives alerts
-    again: a message from a topic proves that the topic exists."""
-    readout = _readout(context)
-    chat, message = update.effective_chat, update.effective_message
-    if chat is not None:
-        store = readout.store.subscriptions
-        store.ensure_chat(chat.id, chat.type, chat.title or chat.full_name)
-        if store.chat_status(chat.id) == "paused":
-            store.resume_chat(chat.id)
-        if message is not None:
-            target = _target(message)
-            if target.thread_id and store.resume_topic(target):
-                log.info("topic %s of chat %s resumed", target.thread_id, chat.id)
-    return readout
-
-
-async def _may_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Private chats always; groups only for their administrators."""
-    chat, user, message = update.effective_chat, update.effective_user, update.effective_message
-    if chat is None or chat.type == ChatType.PRIVATE:
-        return True
-    if message is not None and message.sender_chat is not None:
-        return message.sender_chat.id == chat.id  # an anonymous administrator
-    if user is None:
-        return False
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError:
-        return False
-    return member.status in (ChatMember.ADMINISTRATOR, ChatMember.OWNER)
-
-
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _seen(update, context)
-    await _reply(update, HELP)
+    seen(update, context)
+    await reply(update, HELP)
 
 
 ADMIN_HELP = (
@@ -252,12 +193,8 @@ ADMIN_HELP = (
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user = update.effective_user
-    is_admin = user is not None and user.id in _readout(context).admins
-    await _reply(update, HELP + (ADMIN_HELP if is_admin else ""))
-
-
-def _argument(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or []).strip()
+    is_admin = user is not None and user.id in readout_of(context).admins
+    await reply(update, HELP + (ADMIN_HELP if is_admin else ""))
 
 
 def _describe(choice: Choice) -> str:
@@ -265,10 +202,10 @@ def _describe(choice: Choice) -> str:
 
 
 async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str) -> Choice | None:
-    readout = _readout(context)
-    wanted = _argument(context)
+    readout = readout_of(context)
+    wanted = argument(context)
     if not wanted:
-        await _reply(update, f"Usage: /{verb} <i>leader or source</i>, e.g. /{verb} putin")
+        await reply(update, f"Usage: /{verb} <i>leader or source</i>, e.g. /{verb} putin")
         return None
     found = resolve(wanted, readout.leaders(), readout.sources())
     if found.choice is not None:
@@ -276,9 +213,9 @@ async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str)
     shown = html.escape(wanted)
     if found.candidates:
         options = "\n".join(f"• {_describe(c)}" for c in found.candidates)
-        await _reply(update, f"“{shown}” could mean several things. Did you mean:\n{options}")
+        await reply(update, f"“{shown}” could mean several things. Did you mean:\n{options}")
     else:
-        await _reply(update, f"No leader or source is called “{shown}”. See /leaders and /sources.")
+        await reply(update, f"No leader or source is called “{shown}”. See /leaders and /sources.")
     return None
 
 
@@ -294,10 +231,10 @@ async def _subscribe_elsewhere(
     update: Update, context: ContextTypes.DEFAULT_TYPE, where: str
 ) -> None:
     """An admin subscribes a channel or group in which the bot can post."""
-    readout = _readout(context)
+    readout = readout_of(context)
     user = update.effective_user
     if user is None or user.id not in readout.admins:
-        await _reply(update, "Subscribing another chat is for Readout's admins only.")
+        await reply(update, "Subscribing another chat is for Readout's admins only.")
         return
     context.args = (context.args or [])[:-1]
     choice = await _choose(update, context, "subscribe")
@@ -320,25 +257,25 @@ async def _subscribe_elsewhere(
     record(
         readout.store.admin, user, "subscribe", " ".join([*(context.args or []), where]), result, ok
     )
-    await _reply(update, result)
+    await reply(update, result)
 
 
 async def _changeable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Target | None:
     """Where this command changes subscriptions, or None (refused, with a reply)."""
-    _seen(update, context)
+    seen(update, context)
     message = update.effective_message
     if message is None:
         return None
-    if not await _may_change(update, context):
-        await _reply(update, "Only this group's administrators can change its subscriptions.")
+    if not await may_change(update, context):
+        await reply(update, "Only this group's administrators can change its subscriptions.")
         return None
-    return _target(message)
+    return target_of(message)
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     where = _elsewhere(context)
     if where is not None:
-        _seen(update, context)
+        seen(update, context)
         await _subscribe_elsewhere(update, context, where)
         return
     target = await _changeable(update, context)
@@ -347,18 +284,18 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     choice = await _choose(update, context, "subscribe")
     if choice is None:
         return
-    readout = _readout(context)
+    readout = readout_of(context)
     user = update.effective_user
     try:
         added = readout.store.subscriptions.add(
             target, choice.kind, choice.id, user.id if user else None
         )
     except LimitReached as full:
-        await _reply(update, _full(full))
+        await reply(update, _full(full))
         return
     readout.on_subscribed()
     verb = "Subscribed to" if added else "Already subscribed to"
-    await _reply(update, f"{verb} {_describe(choice)}.")
+    await reply(update, f"{verb} {_describe(choice)}.")
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -368,20 +305,20 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     choice = await _choose(update, context, "unsubscribe")
     if choice is None:
         return
-    removed = _readout(context).store.subscriptions.remove(target, choice.kind, choice.id)
+    removed = readout_of(context).store.subscriptions.remove(target, choice.kind, choice.id)
     verb = "Unsubscribed from" if removed else "This chat was not subscribed to"
-    await _reply(update, f"{verb} {_describe(choice)}.")
+    await reply(update, f"{verb} {_describe(choice)}.")
 
 
 async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, add: bool) -> None:
     target = await _changeable(update, context)
     if target is None:
         return
-    readout = _readout(context)
+    readout = readout_of(context)
     verb = "keyword" if add else "unkeyword"
-    text = normalize_keyword(_argument(context))
+    text = normalize_keyword(argument(context))
     if not KEYWORD_MIN <= len(text) <= KEYWORD_MAX:
-        await _reply(
+        await reply(
             update,
             f"Usage: /{verb} <i>text</i> ({KEYWORD_MIN}–{KEYWORD_MAX} characters), "
             f"e.g. /{verb} sanctions",
@@ -394,12 +331,12 @@ async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, ad
         try:
             done = store.add(target, "keyword", text, user.id if user else None)
         except LimitReached as full:
-            await _reply(update, _full(full))
+            await reply(update, _full(full))
             return
-        await _reply(update, f"{'Following' if done else 'Already following'} keyword {shown}.")
+        await reply(update, f"{'Following' if done else 'Already following'} keyword {shown}.")
     else:
         done = store.remove(target, "keyword", text)
-        await _reply(update, f"{'Stopped following' if done else 'Not following'} keyword {shown}.")
+        await reply(update, f"{'Stopped following' if done else 'Not following'} keyword {shown}.")
 
 
 async def keyword(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -411,13 +348,13 @@ async def unkeyword(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    readout = _seen(update, context)
+    readout = seen(update, context)
     message = update.effective_message
     if message is None:
         return
-    mine = readout.store.subscriptions.of(_target(message))
+    mine = readout.store.subscriptions.of(target_of(message))
     if not mine:
-        await _reply(update, "This chat follows nothing yet. Try /subscribe putin or /leaders.")
+        await reply(update, "This chat follows nothing yet. Try /subscribe putin or /leaders.")
         return
     leaders = {leader.id: leader.name for leader in readout.leaders()}
     sources_by_id = {source.id: source.name for source in readout.sources()}
@@ -446,7 +383,7 @@ def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
 
 
 async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    readout = _seen(update, context)
+    readout = seen(update, context)
     message = update.effective_message
     if message is None:
         return
@@ -465,7 +402,7 @@ async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         "<b>Watched leaders</b> (tap to follow or unfollow):",
         lines,
         _wanted_page(context),
-        reply_markup=_leader_keyboard(readout, _target(message)),
+        reply_markup=_leader_keyboard(readout, target_of(message)),
     )
 
 
@@ -476,13 +413,13 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     other's refusal: whatever Telegram says, the keyboard shows what the store holds.
     """
     query = update.callback_query
-    readout = _seen(update, context)
+    readout = seen(update, context)
     if query is None or not isinstance(query.message, Message) or query.data is None:
         return
-    if not await _may_change(update, context):
+    if not await may_change(update, context):
         await _answer(query, "Only this group's administrators can change its subscriptions.")
         return
-    target = _target(query.message)
+    target = target_of(query.message)
     leader = pressed_leader(query.data, readout.leaders())
     if leader is None:
         note = "That button is out of date: that leader is no longer watched."
@@ -518,7 +455,7 @@ async def _answer(query: CallbackQuery, text: str) -> None:
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    readout = _seen(update, context)
+    readout = seen(update, context)
     lines = [
         f"• {html.escape(source.name)} — <code>{html.escape(source.id)}</code>"
         + (f" · {html.escape(source.leader)}" if source.leader else "")
@@ -529,7 +466,7 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    readout = _seen(update, context)
+    readout = seen(update, context)
     arguments, page = page_argument(context.args or [])
     wanted = " ".join(arguments).strip()
     known, leader_id = await _leader_argument(update, readout, arguments)
@@ -537,7 +474,7 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     items = readout.store.recent(leader_id, RECENT_COUNT)
     if not items:
-        await _reply(update, "Nothing stored yet.")
+        await reply(update, "Nothing stored yet.")
         return
     lines = []
     for stored in items:
@@ -565,7 +502,7 @@ CALLS_PAGES = 20
 
 async def calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The latest stories of a leader, five at a time; a button brings the next five."""
-    readout = _seen(update, context)
+    readout = seen(update, context)
     known, leader_id = await _leader_argument(update, readout, context.args or [])
     if known:
         await _send_calls(update, readout, leader_id, 0)
@@ -581,7 +518,7 @@ async def _leader_argument(
         return True, None
     found = resolve(wanted, readout.leaders(), [])
     if found.choice is None:
-        await _reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
+        await reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
         return False, None
     return True, found.choice.id
 
@@ -589,7 +526,7 @@ async def _leader_argument(
 async def more_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The button under a page of /calls: the next page, as a new message."""
     query = update.callback_query
-    readout = _seen(update, context)
+    readout = seen(update, context)
     if query is None or query.data is None:
         return
     _, leader_id, page = [*query.data.split(":"), "", ""][:3]
@@ -597,7 +534,7 @@ async def more_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     number = int(page) if page.isdigit() else 0
     await _answer(query, "")
     if (leader_id and leader_id not in known) or not 0 < number < CALLS_PAGES:
-        await _reply(update, "That button is out of date: send /calls again.")
+        await reply(update, "That button is out of date: send /calls again.")
         return
     await _send_calls(update, readout, leader_id or None, number)
 
@@ -607,7 +544,7 @@ async def _send_calls(update: Update, readout: Readout, leader_id: str | None, p
         leader_id, CALLS_PER_PAGE + 1, offset=page * CALLS_PER_PAGE
     )
     if not found:
-        await _reply(update, "No calls or meetings stored yet." if page == 0 else "No more.")
+        await reply(update, "No calls or meetings stored yet." if page == 0 else "No more.")
         return
     shown = found[:CALLS_PER_PAGE]
     header = "<b>Calls and meetings</b>" + (f" of {html.escape(leader_id)}" if leader_id else "")
@@ -617,7 +554,7 @@ async def _send_calls(update: Update, readout: Readout, leader_id: str | None, p
     if len(found) > CALLS_PER_PAGE and page + 1 < CALLS_PAGES:
         data = f"calls:{leader_id or ''}:{page + 1}"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data=data)]])
-    await _reply(update, text, reply_markup=markup, link_preview_options=NO_PREVIEW)
+    await reply(update, text, reply_markup=markup, link_preview_options=NO_PREVIEW)
 
 
 async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -625,7 +562,7 @@ async def membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     change = update.my_chat_member
     if change is None:
         return
-    store = _readout(context).store
+    store = readout_of(context).store
     chat = change.chat
     status = change.new_chat_member.status
     if status in (ChatMember.BANNED, ChatMember.LEFT):
@@ -641,4 +578,6 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A group became a supergroup: its subscriptions follow it to the new id."""
     message = update.effective_message
     if message is not None and message.migrate_to_chat_id:
-        _readout(context).store.subscriptions.move_chat(message.chat_id, message.migrate_to_chat_id)
+        readout_of(context).store.subscriptions.move_chat(
+            message.chat_id, message.migrate_to_chat_id
+        )

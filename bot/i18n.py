@@ -31,7 +31,7 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 LANGUAGE_NAMES = {"en": "English", "ru": "Русский", "kk": "Қазақша"}
 
 
-def N_(message: str) -> str:  # noqa: N802 - gettext's own name for the marker
+def N_(message: str) -> str:
     """Mark a message defined ahead of its use (a command list, a help text) for
     extraction; it is translated where it is shown, in the reader's language."""
     return message

@@ -267,7 +267,7 @@ class Service:
 
     def _application(self, store: Store, registry: Registry, fetcher: Fetcher) -> Application:  # type: ignore[type-arg]
         from bot.application import build_alert_bot, build_application
-        from bot.commands import Readout
+        from bot.chat import Readout
         from bot.flood import TelegramLimits
         from bot.link import TelegramLink
         from bot.sender import Sender

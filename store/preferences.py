@@ -76,7 +76,6 @@ class ChatPreferences:
         if not language_code:
             return
         self.db.execute(
-            "UPDATE chats SET seen_language = ? WHERE chat_id = ? "
-            "AND seen_language IS NOT ?",
+            "UPDATE chats SET seen_language = ? WHERE chat_id = ? AND seen_language IS NOT ?",
             [language_code, chat_id, language_code],
         )

@@ -39,7 +39,8 @@ from pydantic_core import PydanticUndefined
 from telegram.ext import Application, CommandHandler
 
 from bot.admin import ADMIN_ACTIONS
-from bot.commands import Readout, register
+from bot.chat import Readout
+from bot.commands import register
 from readout.cli import LATE, build_parser
 from readout.config import MAX_DURATION, MIN_DURATION, Settings, env_name
 from scrapers.catalog import CATALOG

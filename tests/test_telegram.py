@@ -255,10 +255,14 @@ async def test_informational_commands_answer(running: Harness, command: str) -> 
     assert reply["text"]
 
 
-async def test_command_menu_is_registered(running: Harness) -> None:
-    (commands,) = running.fake.calls_of("setMyCommands")
-    names = [c["command"] for c in commands["commands"]]
+async def test_command_menu_is_registered_in_each_language(running: Harness) -> None:
+    menus = {c.get("language_code", ""): c for c in running.fake.calls_of("setMyCommands")}
+    assert sorted(menus) == ["", "kk", "ru"]
+    names = [c["command"] for c in menus[""]["commands"]]
     assert {"subscribe", "unsubscribe", "keyword", "leaders", "recent", "help"} <= set(names)
+    assert [c["command"] for c in menus["ru"]["commands"]] == names
+    described = {c["command"]: c["description"] for c in menus["ru"]["commands"]}
+    assert described["help"] == "Как работает Readout"
 
 
 async def test_rejected_html_is_resent_as_plain_text(running: Harness) -> None:
