@@ -451,9 +451,7 @@ class Sender:
         for admin in self.admins:
             to_admin = self._admins_told(topics, reader_of(self.store, admin), chat, refusal)
             try:
-                await self.bot.send_message(
-                    admin, html.escape(to_admin), parse_mode=ParseMode.HTML
-                )
+                await self.bot.send_message(admin, html.escape(to_admin), parse_mode=ParseMode.HTML)
             except (BadRequest, Forbidden) as error:
                 log.warning("could not tell admin %s: %s", admin, error.message)
 
