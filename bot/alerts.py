@@ -44,7 +44,9 @@ def render_alert(
         text = _compose(stored, leader_names, highlight, summary, reader)
         if len(text) <= limit or not summary:
             break
-        summary = shorten(summary, max(len(summary) - (len(text) - limit) - 16, 0))
+        room = len(summary) - (len(text) - limit) - 16
+        # No room at all (a title longer than the limit): shorten() cannot cut to nothing.
+        summary = shorten(summary, room) if room > 1 else ""
         summary = "" if summary == "…" else summary
     if len(text) > limit:
         text = _compose(stored, leader_names, _no_highlight, "", reader, title_limit=200)
@@ -83,7 +85,8 @@ def why_lines(why: str) -> tuple[str, str]:
         marked = f"\n<i>{_e(shown)}</i>"
         if len(marked) <= WHY_ROOM or len(shown) <= 1:
             return marked, shorten(f"\n{shown}", WHY_ROOM)
-        shown = shorten(shown, max(len(shown) - (len(marked) - WHY_ROOM) - 1, 1))
+        # Escaping can make the markup several times longer than the text: cut in proportion.
+        shown = shorten(shown, max(len(shown) * (WHY_ROOM - 16) // len(marked), 1))
 
 
 def reasons(
