@@ -382,21 +382,24 @@ ADMIN_ACTIONS: dict[str, AdminAction] = {
 async def can_post(context: ContextTypes.DEFAULT_TYPE, where: str) -> tuple[Target, str, str]:
     """Resolve ``@channel`` or a chat id and make sure the bot may post there.
 
-    Returns the target, the chat's type and its title; raises AdminError with the reason.
+    Returns the target, the chat's type and its title; raises AdminError with the reason,
+    worded for whoever asked (``error.in_(_)``; ``str(error)`` is the English).
     """
     try:
         chat = await context.bot.get_chat(int(where) if re.fullmatch(r"-?\d+", where) else where)
     except TelegramError as error:
+        unreachable = N_("Cannot reach {chat}: {error}.")
         raise AdminError(
-            f"Cannot reach {html.escape(where)}: {html.escape(error.message)}."
+            Wording(unreachable, chat=html.escape(where), error=html.escape(error.message))
         ) from None
     if chat.type == ChatType.PRIVATE:
-        raise AdminError("Give a channel or group, not a private chat.")
+        raise AdminError(Wording(N_("Give a channel or group, not a private chat.")))
     try:
         member = await context.bot.get_chat_member(chat.id, context.bot.id)
     except TelegramError as error:
+        unchecked = N_("Cannot check my rights in {chat}: {error}.")
         raise AdminError(
-            f"Cannot check my rights in {html.escape(where)}: {html.escape(error.message)}."
+            Wording(unchecked, chat=html.escape(where), error=html.escape(error.message))
         ) from None
     title = chat.title or where
     if chat.type == ChatType.CHANNEL:
@@ -405,12 +408,14 @@ async def can_post(context: ContextTypes.DEFAULT_TYPE, where: str) -> tuple[Targ
             and bool(getattr(member, "can_post_messages", False))
         )
         if not allowed:
-            raise AdminError(
-                f"I cannot post in {html.escape(title)}: make me an administrator of the "
-                "channel with the right to post messages, then try again."
+            not_admin = N_(
+                "I cannot post in {chat}: make me an administrator of the channel with the "
+                "right to post messages, then try again."
             )
+            raise AdminError(Wording(not_admin, chat=html.escape(title)))
     elif member.status in (ChatMember.LEFT, ChatMember.BANNED) or (
         member.status == ChatMember.RESTRICTED and not getattr(member, "can_send_messages", True)
     ):
-        raise AdminError(f"I cannot post in {html.escape(title)}: add me to the group first.")
+        not_member = N_("I cannot post in {chat}: add me to the group first.")
+        raise AdminError(Wording(not_member, chat=html.escape(title)))
     return Target(chat.id), chat.type, title
