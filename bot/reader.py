@@ -9,7 +9,7 @@ source failing, a refused admin action) and worded later, for each reader in the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -55,13 +55,13 @@ def reader_of(store: Store, chat_id: int) -> Reader:
     return reader_from(store.preferences.of(chat_id))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Wording:
     """A message id (marked with ``N_`` where it is written) and its values, worded in a
     reader's language when it is sent; a value may itself be a ``Wording``."""
 
     message: str
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any]
 
     def __init__(self, message: str, **values: Any) -> None:
         object.__setattr__(self, "message", message)
