@@ -16,10 +16,13 @@ from pathlib import Path
 import pytest_asyncio
 
 from bot.alerts import MAX_MESSAGE, WHY_ROOM, reasons, render_alert, why_lines
+from bot.bursts import render_notice, render_summary
 from bot.i18n import texts
 from bot.reader import Reader
+from bot.threads import heading
 from scrapers.model import Item, Published
 from store.store import StoredItem
+from store.stories import Thread
 from tests.fake_telegram import FakeTelegram
 from tests.sitestub import FixtureSite
 from tests.test_poll import atom
@@ -210,3 +213,32 @@ def test_a_date_only_item_is_never_moved_to_another_day() -> None:
         StoredItem(1, item, "Akorda"), {}, reader=Reader("kk", "America/Los_Angeles")
     )
     assert first.splitlines()[0] == "<b>Akorda</b> · 21 нау. 2026"
+
+
+def test_a_burst_summary_and_its_admin_notice_in_russian() -> None:
+    at = datetime.fromisoformat("2026-11-22T12:00:00+03:00")
+    newest = [
+        StoredItem(i, Item("kremlin-en", f"Item {i}", None, published=Published(at)), "K")
+        for i in range(5)
+    ]
+    reader = Reader("ru", "Asia/Almaty")
+    summary = render_summary("Kremlin (en)", 40, 2000, newest, reader=reader)
+    assert summary.startswith(
+        "<b>Kremlin (en)</b> опубликовал сразу 2,000 новых записей, из них для этого чата — 40. "
+        "Вместо оповещения о каждой — 5 самых новых:"
+    )
+    assert "• 22 нояб. 2026, 14:00 Asia/Almaty · Item 0" in summary
+    assert summary.endswith("Все они сохранены: смотрите /recent.")
+    notice = render_notice("Kremlin (en)", "kremlin-en", 2000, 3, 20, Reader("kk"))
+    assert notice.startswith("Kremlin (en) (kremlin-en) бір сұрауда 2,000 жаңа жазба берді")
+
+
+def test_a_thread_heading_in_the_chats_language() -> None:
+    thread = Thread(story=1, kind="call", office="akorda", earlier=())
+    assert heading(thread, "Akorda (en)", "kremlin", texts("ru")) == (
+        "Akorda: сообщение о том же телефонном разговоре"
+    )
+    assert heading(thread, "Akorda (en)", "kremlin", texts("en")) == (
+        "Akorda's readout of the same call"
+    )
+    assert heading(thread, "Akorda (ru)", "akorda", texts("kk")) == "Akorda (ru) нұсқасы"
