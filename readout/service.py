@@ -35,6 +35,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.routing import route
 from readout.atom import AtomFeeds
+from readout.config import TOKEN_ENV
 from readout.endpoint import Degraded, Endpoint, EndpointError
 from readout.health import fallback_change, judge
 from readout.logs import status
@@ -128,7 +129,10 @@ class Service:
                     status(str(error))
                     return 1
                 except TokenRejected:
-                    status("Telegram rejected the bot token (telegram.token)")
+                    status(
+                        f"Telegram rejected the bot token (telegram.token): check it with "
+                        f"@BotFather (/mybots → API Token) and set it again in {TOKEN_ENV}"
+                    )
                     return 1
         status("stopped")
         return 0
@@ -432,7 +436,12 @@ class Service:
             error_callback=self._polling_failed,
         )
         self._connected = True
-        status(f"connected to Telegram as @{application.bot.username}")
+        name = application.bot.username
+        status(
+            f"connected to Telegram as @{name}: send it /start (https://t.me/{name}); "
+            "its reply tells you your Telegram id"
+            + ("" if self.config.settings.telegram.admins else ", which telegram.admins wants")
+        )
 
     def _polling_failed(self, error: TelegramError) -> None:
         """PTB's updater retries getUpdates by itself and would log each failure with a
@@ -475,6 +484,12 @@ class Service:
             f"with {len(registry.leaders())} "
             f"leaders ({self.config.origin}); {where}"
         )
+        if not telegram:
+            status(
+                "to alert Telegram chats: create a bot with @BotFather in Telegram (/newbot), "
+                f"put the token it gives in {TOKEN_ENV} (or telegram.token in the config "
+                "file) and start again"
+            )
 
     def _interval(self, source: Source) -> float:
         return source.interval or self.config.settings.scheduler.interval
