@@ -372,6 +372,17 @@ def _after_an_article(f: Found, low: str) -> bool:
     return before is not None and low[before[0] : before[1]] in _ARTICLES
 
 
+def _inflected_in_english(f: Found, low: str) -> bool:
+    """Maria Aliyeva in English text: English declines no surname, so a form other than
+    the name itself (and its possessive) is a woman's surname or another language's
+    word, not the leader."""
+    form = low[f.start : f.end]
+    alias = fold(f.spelling.alias)
+    if form == alias or not form.startswith(alias) or not form.endswith("a"):
+        return False
+    return _reads_english(low)
+
+
 def _reads_english(low: str) -> bool:
     words = set(WORD.findall(low))
     return bool(words & _ENGLISH_ONLY) and not words & _GERMAN_ONLY
@@ -392,6 +403,7 @@ def _ordinary_word(f: Found, low: str, clean: str) -> bool:
             _english_common_noun(f, low, clean)
             or _names_a_place(f, low, clean)
             or _after_an_article(f, low)
+            or _inflected_in_english(f, low)
         )
     if not low.endswith("а", f.start, f.end):
         return False
@@ -456,11 +468,18 @@ def _after_another_given_name(
         return False
     earlier = _word_before(low, start)
     if earlier is not None:
-        if low[earlier[0] : earlier[1]].startswith(_NOT_GIVEN):
+        if low[earlier[0] : earlier[1]].startswith(_NOT_GIVEN) and _may_be_genitive(word):
             return False  # президент Казахстана Токаев, Prime Minister of Armenia
         if word.isascii() and _english_third_person(word):
             return not clean[earlier[0]].isupper()  # Zelensky Thanks Trump
     return True
+
+
+def _may_be_genitive(word: str) -> bool:
+    """Whether a word after a title can be the country it is of (Казахстана, України,
+    Armenia): in Cyrillic that genitive ends in a vowel, so "премьера Владимир Мишустин"
+    names somebody's Vladimir, not a country."""
+    return _script(word[0]) != "cyrillic" or word.endswith(tuple("аяиыіїуюе"))
 
 
 def _paired(kept: list[Found], index: int, low: str) -> bool:

@@ -639,3 +639,31 @@ def test_an_s_without_apostrophe_is_a_genitive_in_german_text_only(
 def test_a_given_name_of_the_other_gender_is_someone_else(matcher: Matcher) -> None:
     assert list(matcher.leaders_in("Giorgio Meloni, un omonimo, gestisce una pizzeria")) == []
     assert list(matcher.leaders_in("Giorgia Meloni ha incontrato il presidente")) == ["meloni"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Maria Aliyeva, a tennis player from Baku, won the final", set()),
+        ("Aliyev and Pashinyan met in Brussels", {"aliyev", "pashinyan"}),
+        ("Визит Алиева в Москву", {"aliyev"}),
+    ],
+)
+def test_english_declines_no_surname_so_an_inflected_form_is_someone_else(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert set(matcher.leaders_in(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Отец премьера Владимир Мишустин был инженером", set()),
+        ("Президент Казахстана Токаев прибыл в Москву", {"tokayev"}),
+        ("премьер-министр Армении Пашинян заявил", {"pashinyan"}),
+    ],
+)
+def test_a_nominative_given_name_after_a_title_is_not_the_country_of_the_title(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert set(matcher.leaders_in(text)) == expected
