@@ -56,6 +56,7 @@ from bot.i18n import N_, SOURCE_LANGUAGE, texts
 from bot.pages import PageError, page_argument, page_of, paginate, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
+from bot.search import register as register_search
 from store.subscriptions import MAX_KEYWORDS, MAX_SUBSCRIPTIONS, LimitReached, Target
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("sources", N_("The sources Readout reads")),
     ("recent", N_("The latest items: /recent [leader]")),
     ("calls", N_("Who talked to whom: /calls [leader]")),
+    ("search", N_("Find stored items in any word form: /search gas supplies")),
     ("help", N_("How Readout works")),
 )
 
@@ -129,6 +131,7 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
     application.add_handler(CallbackQueryHandler(more_calls, pattern=r"^calls:"))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
+    register_search(application)
 
 
 def bot_commands(language: str = SOURCE_LANGUAGE) -> list[BotCommand]:

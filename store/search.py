@@ -35,12 +35,12 @@ def create_index(db: sqlite_utils.Database) -> None:
     is one token and no phrase query is ever made.
     """
     db.execute(
-        f"CREATE VIRTUAL TABLE [{TABLE}] USING fts5("
+        "CREATE VIRTUAL TABLE items_search USING fts5("
         "terms, tokenize = 'unicode61 remove_diacritics 0', detail = none)"
     )
     db.execute(
-        f"CREATE TRIGGER [{TABLE}_ad] AFTER DELETE ON items BEGIN "
-        f"DELETE FROM [{TABLE}] WHERE rowid = old.id; END"
+        "CREATE TRIGGER items_search_ad AFTER DELETE ON items BEGIN "
+        "DELETE FROM items_search WHERE rowid = old.id; END"
     )
     last = 0
     while True:
