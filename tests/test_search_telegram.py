@@ -3,12 +3,26 @@ fixture site."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest_asyncio
 
 from scrapers.model import Item, Published
-from tests.test_telegram import USER, Harness, running  # noqa: F401 - the fixture
+from tests.fake_telegram import FakeTelegram
+from tests.sitestub import FixtureSite
+from tests.test_telegram import USER, Harness, serving
 
 MSK = timezone(timedelta(hours=3))
+
+
+@pytest_asyncio.fixture
+async def running(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    async with serving(fake_telegram, site, tmp_path) as harness:
+        yield harness
 
 
 def item(n: int, title: str) -> Item:
