@@ -90,9 +90,8 @@ def words(text: str) -> list[str]:
     return [_unquoted(w) for w in _WORD.findall(low)]
 
 
+@lru_cache(maxsize=131072)
 def _unquoted(word: str) -> str:
-    if word.isascii() and "'" not in word and "`" not in word:
-        return word
     for mark in _APOSTROPHES:
         word = word.replace(mark, "")
     if not word.isascii() and not _CYRILLIC.search(word):
@@ -103,15 +102,18 @@ def _unquoted(word: str) -> str:
 
 def languages_of(text: str) -> frozenset[str]:
     """The languages a text's letters show beyond Russian and English: "kk", "uk"."""
-    letters = set(text.lower())
-    found = set()
-    if letters & KAZAKH_LETTERS:
-        found.add("kk")
-    if letters & UKRAINIAN_LETTERS:
-        found.add("uk")
-    if "і" in letters and not found:
-        found |= {"kk", "uk"}  # a letter of both
-    return frozenset(found)
+    kazakh = _KAZAKH_LETTER.search(text) is not None
+    ukrainian = _UKRAINIAN_LETTER.search(text) is not None
+    if not kazakh and not ukrainian:
+        return _BOTH if _SHARED_LETTER.search(text) else _NEITHER  # і is a letter of both
+    return frozenset(("kk",) * kazakh + ("uk",) * ukrainian)
+
+
+_KAZAKH_LETTER = re.compile("[әғқңөұүһӘҒҚҢӨҰҮҺ]")
+_UKRAINIAN_LETTER = re.compile("[їєґЇЄҐ]")
+_SHARED_LETTER = re.compile("[іІ]")
+_BOTH = frozenset(("kk", "uk"))
+_NEITHER: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=131072)
@@ -145,7 +147,7 @@ def query_stems(word: str) -> frozenset[str]:
     return stems(word, QUERY_HINT)
 
 
-QUERY_HINT = frozenset(("kk", "uk"))
+QUERY_HINT = _BOTH
 
 
 def text_stems(text: str) -> list[frozenset[str]]:
@@ -155,14 +157,15 @@ def text_stems(text: str) -> list[frozenset[str]]:
 
 
 def index_terms(texts: Iterable[str]) -> list[str]:
-    """Every stem of every word of ``texts``, each once, in order of first appearance: what
-    the search index holds for an item (order and counts do not matter to it)."""
-    terms: dict[str, None] = {}
+    """Every stem of every word of ``texts``, each once, sorted: what the search index
+    holds for an item (order and counts do not matter to it)."""
+    found: set[str] = set()
     for text in texts:
         if text:
-            for found in text_stems(text):
-                terms.update(dict.fromkeys(sorted(found)))
-    return list(terms)
+            hint = languages_of(text)
+            for word in words(text):
+                found |= stems(word, hint)
+    return sorted(found)
 
 
 def slavic_stems(word: str) -> set[str]:

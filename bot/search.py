@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from bot import clock
-from bot.chat import argument, preferences, reply, seen, texts_for
+from bot.chat import argument, preferences, readout_of, reply, seen, texts_for
 from bot.i18n import Texts
 from bot.pages import paginate
 from scrapers.text import shorten
@@ -73,7 +73,7 @@ async def _send_page(
     query: str,
     page: int,
 ) -> None:
-    store = seen(update, context).store
+    store = readout_of(context).store
     found = store.search(query, page * PER_PAGE, PER_PAGE + 1)
     shown_query = html.escape(shorten(" ".join(query.split()), SHOWN_QUERY))
     if not found:

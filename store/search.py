@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import sqlite_utils
 
@@ -25,6 +26,9 @@ TABLE = "items_search"
 MAX_TERMS = 8
 # What of a query is read at all: a reader's 4 kB paste costs no more than its start.
 MAX_QUERY = 512
+# What of an item's text is indexed: a release is a few kB; a 1 MB page must not stall
+# the writer (title and lead are always indexed whole).
+MAX_TEXT = 20_000
 
 
 def create_index(db: sqlite_utils.Database) -> None:
@@ -55,8 +59,10 @@ def create_index(db: sqlite_utils.Database) -> None:
 
 
 def terms_of(title: str | None, summary: str | None, text: str | None) -> str:
-    """What the index holds for an item: its stems, each once, space-separated."""
-    return " ".join(t for t in index_terms((title or "", summary or "", text or "")) if _token(t))
+    """What the index holds for an item: its stems, each once, space-separated (of its
+    text, the first ``MAX_TEXT`` characters)."""
+    parts = (title or "", summary or "", (text or "")[:MAX_TEXT])
+    return " ".join(t for t in index_terms(parts) if _token(t))
 
 
 def index_items(
@@ -101,6 +107,7 @@ def _quoted(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+@lru_cache(maxsize=131072)
 def _token(term: str) -> bool:
     """Whether FTS5's unicode61 reads ``term`` as one token (letters and digits only)."""
     return bool(term) and all(unicodedata.category(c)[0] in "LN" for c in term)
