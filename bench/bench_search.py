@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from scrapers.model import Source
-from store.search import find, terms_of
+from store.search import find, index_items, terms_of
 from store.store import Store
 
 GOAL_MS = 50.0
@@ -188,9 +188,9 @@ def fill(store: Store, count: int, seed: int = 7) -> float:
                 ],
             )
             began = time.perf_counter()
-            store.db.conn.executemany(
-                "INSERT INTO items_search (rowid, terms) VALUES (?, ?)",
-                [(n + 1, t) for (n, *_), t in zip(rows, terms, strict=True)],
+            index_items(
+                store.db,
+                [(n + 1, START + n * 480, t) for (n, *_), t in zip(rows, terms, strict=True)],
             )
             indexing += time.perf_counter() - began
     return indexing

@@ -3,8 +3,15 @@
 The index (``items_search``, an FTS5 table made by migration 14) holds, per item, the
 stems analysis.stemming gives the words of its title, lead and text, each stem once. The
 stems are made in Python, so SQLite triggers cannot make them: ``Store`` indexes an item
-where it inserts or edits its row (``index_items``), and a trigger drops an item's entry
-when its row is deleted (retention), which needs no stems.
+where it inserts or edits its row (``index_items``, ``forget_item``), and a trigger drops
+an item's entry when its row is deleted (retention), which needs no stems.
+
+Newest first must not mean sorting every match: a common word matches most of the store,
+and reading 200,000 rows to sort them takes a fifth of a second. So an entry's rowid is
+not the item's id but its place in that order, ``order_key``: the second it was published
+(0 when undated), then its id. FTS5 walks a match's rowids backwards and stops at the
+page's end, whatever the number of matches; the item's id is kept beside it (``item``).
+Items published in the same second are in id order (their fractions of a second aside).
 
 A query is never FTS5 syntax: every word a reader typed becomes its stems, each quoted as
 an FTS5 string, so quotes, ``*``, ``NEAR``, ``AND``, parentheses and any length of text are
@@ -14,6 +21,7 @@ plain words, and a query can neither fail to parse nor scan the table. Its first
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -22,7 +30,6 @@ import sqlite_utils
 
 from analysis.stemming import index_terms, query_stems, words
 
-TABLE = "items_search"
 MAX_TERMS = 8
 # What of a query is read at all: a reader's 4 kB paste costs no more than its start.
 MAX_QUERY = 512
@@ -39,22 +46,23 @@ def create_index(db: sqlite_utils.Database) -> None:
     is one token and no phrase query is ever made.
     """
     db.execute(
-        "CREATE VIRTUAL TABLE items_search USING fts5("
-        "terms, tokenize = 'unicode61 remove_diacritics 0', detail = none)"
+        "CREATE VIRTUAL TABLE items_search USING fts5(item UNINDEXED, terms, "
+        "tokenize = 'unicode61 remove_diacritics 0', detail = none)"
     )
     db.execute(
-        "CREATE TRIGGER items_search_ad AFTER DELETE ON items BEGIN "
-        "DELETE FROM items_search WHERE rowid = old.id; END"
+        "CREATE TRIGGER items_search_ad AFTER DELETE ON items BEGIN "  # noqa: S608 - fixed
+        f"DELETE FROM items_search WHERE rowid = {_ORDER_KEY.format(row='old')}; END"
     )
     last = 0
     while True:
         rows = db.execute(
-            "SELECT id, title, summary, text FROM items WHERE id > ? ORDER BY id LIMIT 500",
+            "SELECT id, published_ts, title, summary, text FROM items WHERE id > ? "
+            "ORDER BY id LIMIT 500",
             [last],
         ).fetchall()
         if not rows:
             return
-        index_items(db, [(int(i), terms_of(t, s, x)) for i, t, s, x in rows], replace=False)
+        index_items(db, [(int(i), p, terms_of(t, s, x)) for i, p, t, s, x in rows])
         last = int(rows[-1][0])
 
 
@@ -65,15 +73,36 @@ def terms_of(title: str | None, summary: str | None, text: str | None) -> str:
     return " ".join(t for t in index_terms(parts) if _token(t))
 
 
-def index_items(
-    db: sqlite_utils.Database, rows: Sequence[tuple[int, str]], *, replace: bool
-) -> None:
-    """Index ``(item id, terms_of(...))`` rows; ``replace`` for items indexed before (edits)."""
-    if not rows:
-        return
-    if replace:
-        db.conn.executemany(f"DELETE FROM [{TABLE}] WHERE rowid = ?", [(i,) for i, _ in rows])  # noqa: S608 - fixed name
-    db.conn.executemany(f"INSERT INTO [{TABLE}] (rowid, terms) VALUES (?, ?)", rows)  # noqa: S608 - fixed name
+def order_key(published_ts: float | None, item_id: int) -> int:
+    """An entry's rowid: newest first is rowid order (the second published, then the id;
+    ids below 2**31 and seconds below 2**32, the year 2106, keep it within 63 bits)."""
+    seconds = int(published_ts) if published_ts is not None and math.isfinite(published_ts) else 0
+    return (min(max(seconds, 0), _MAX_SECONDS) << 31) + item_id
+
+
+_MAX_SECONDS = 2**32 - 1
+# order_key in SQL, of a row of ``items`` (``old`` in a trigger).
+_ORDER_KEY = (
+    "((min(max(CAST(coalesce({row}.published_ts, 0) AS INTEGER), 0), 4294967295) << 31) + {row}.id)"
+)
+
+
+def index_items(db: sqlite_utils.Database, rows: Sequence[tuple[int, float | None, str]]) -> None:
+    """Index ``(item id, published_ts, terms_of(...))`` rows of items not indexed now."""
+    if rows:
+        db.conn.executemany(
+            "INSERT INTO items_search (rowid, item, terms) VALUES (?, ?, ?)",
+            [(order_key(published, i), i, terms) for i, published, terms in rows],
+        )
+
+
+def forget_item(db: sqlite_utils.Database, item_id: int) -> None:
+    """Drop an item's entry before its row changes (its key may be about to change)."""
+    db.execute(
+        "DELETE FROM items_search WHERE rowid = "  # noqa: S608 - a fixed expression
+        f"(SELECT {_ORDER_KEY.format(row='items')} FROM items WHERE id = ?)",
+        [item_id],
+    )
 
 
 def match_expression(query: str) -> str | None:
@@ -95,9 +124,8 @@ def find(db: sqlite_utils.Database, query: str, offset: int, limit: int) -> list
     if expression is None or limit <= 0:
         return []
     rows = db.execute(
-        f"SELECT i.id FROM [{TABLE}] s JOIN items i ON i.id = s.rowid "  # noqa: S608 - fixed name
-        f"WHERE [{TABLE}] MATCH ? "
-        "ORDER BY coalesce(i.published_ts, 0) DESC, i.id DESC LIMIT ? OFFSET ?",
+        "SELECT item FROM items_search WHERE items_search MATCH ? "
+        "ORDER BY rowid DESC LIMIT ? OFFSET ?",
         [expression, limit, max(offset, 0)],
     )
     return [int(row[0]) for row in rows.fetchall()]
@@ -117,5 +145,5 @@ def indexed(db: sqlite_utils.Database, item_ids: Iterable[int]) -> set[int]:
     """Which of ``item_ids`` the index holds (for checks and tests)."""
     ids = list(item_ids)
     marks = ", ".join("?" * len(ids))
-    rows = db.execute(f"SELECT rowid FROM [{TABLE}] WHERE rowid IN ({marks})", ids)  # noqa: S608 - placeholders
+    rows = db.execute(f"SELECT item FROM items_search WHERE item IN ({marks})", ids)  # noqa: S608 - placeholders
     return {int(row[0]) for row in rows.fetchall()}

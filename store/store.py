@@ -29,7 +29,7 @@ from store.identity import item_key
 from store.outbox import Outbox
 from store.preferences import ChatPreferences
 from store.schema import migrate
-from store.search import find, index_items, terms_of
+from store.search import find, forget_item, index_items, terms_of
 from store.stories import Stories
 from store.subscriptions import Subscription, Subscriptions, Target
 
@@ -604,7 +604,9 @@ class Store:
             assert isinstance(item_id, int)
             chunk.existing[key] = (item_id, content_hash, 0)
             chunk.links += [(item_id, leader) for leader in item.leaders]
-            chunk.indexed.append((item_id, terms_of(item.title, item.summary, item.text)))
+            chunk.indexed.append(
+                (item_id, fields[6], terms_of(item.title, item.summary, item.text))
+            )
             return "new", item_id
         item_id, old_hash, revision = row
         if old_hash == content_hash:
@@ -612,11 +614,12 @@ class Store:
             # known are corrected here for free.
             chunk.seen.append((moment, date_only, item_id))
             return "unchanged", item_id
+        forget_item(self.db, item_id)
         self.db.execute(_UPDATE_ITEM, (*fields, moment, revision + 1, item_id))
         chunk.existing[key] = (item_id, content_hash, revision + 1)
         chunk.relinked.append(item_id)
         chunk.links += [(item_id, leader) for leader in item.leaders]
-        chunk.reindexed.append((item_id, terms_of(item.title, item.summary, item.text)))
+        chunk.indexed.append((item_id, fields[6], terms_of(item.title, item.summary, item.text)))
         return "updated", item_id
 
     def _write_chunk(self, chunk: _Chunk) -> None:
@@ -634,8 +637,7 @@ class Store:
             self.db.conn.executemany(
                 "INSERT INTO item_leaders (item_id, leader_id) VALUES (?, ?)", chunk.links
             )
-        index_items(self.db, chunk.indexed, replace=False)
-        index_items(self.db, chunk.reindexed, replace=True)
+        index_items(self.db, chunk.indexed)
 
     def items(self, source_id: str | None = None) -> list[dict[str, Any]]:
         """Stored items with their leader ids, newest first (for inspection and tests)."""
@@ -763,8 +765,7 @@ class _Chunk:
     links: list[tuple[int, str]] = field(default_factory=list)
     relinked: list[int] = field(default_factory=list)
     seen: list[tuple[str, int, int]] = field(default_factory=list)
-    indexed: list[tuple[int, str]] = field(default_factory=list)
-    reindexed: list[tuple[int, str]] = field(default_factory=list)
+    indexed: list[tuple[int, Any, str]] = field(default_factory=list)
 
 
 _STATE_COLUMNS = frozenset(FetchState.__dataclass_fields__) - {"source_id"}

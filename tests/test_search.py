@@ -70,6 +70,24 @@ def test_newest_first_and_paginated(store: Store) -> None:
     assert store.search("встречи", 15, 5) == []
 
 
+def test_newest_published_first_whatever_the_order_stored(store: Store) -> None:
+    undated = item(9, "Встреча без даты", published=None)
+    store.save_items(SOURCE.id, [item(3, "Встреча 3"), undated, item(1, "Встреча 1")])
+    store.save_items(SOURCE.id, [item(2, "Встреча 2")])
+    assert titles(store.search("встреча")) == ["Встреча 3", "Встреча 2", "Встреча 1", undated.title]
+
+
+def test_an_edit_of_the_date_moves_the_item_in_the_order(store: Store) -> None:
+    store.save_items(SOURCE.id, [item(1, "Встреча 1"), item(2, "Встреча 2")])
+    later = Published(datetime(2026, 11, 21, 9, 0, tzinfo=ALMATY))
+    store.save_items(
+        SOURCE.id, [item(1, "Встреча 1", guid="http://akorda.kz/ru/1", published=later)]
+    )
+    found = titles(store.search("встреча"))
+    assert found[0] == "Встреча 1" and sorted(found) == ["Встреча 1", "Встреча 2"]
+    assert store.db.execute("SELECT count(*) FROM items_search").fetchone()[0] == 2
+
+
 @pytest.mark.parametrize(
     "query",
     [
