@@ -5,7 +5,8 @@ says "Тоқаевпен". Both sides are cut to stems here, the same way, and c
 
 A word's language is guessed from its letters alone (the Kazakh ә ғ қ ң ө ұ ү һ, the
 Ukrainian ї є ґ, Cyrillic otherwise Russian, Latin English), and a guess can be wrong, so a
-word gets every stem it plausibly has and two words match when any of their stems do:
+word gets every stem it plausibly has (itself among them) and two words match when any
+of their stems do:
 
 - Russian: the Snowball stemmer (PyStemmer), and a light cut of one noun or adjective
   ending, because Snowball reads surnames as verbs (it cuts Токаеву to "тока" but Токаев
