@@ -546,6 +546,12 @@ def ingest(run: Run) -> list[Line]:
     return lines
 
 
+def search(run: Run) -> list[Line]:
+    """bench/bench_search.py: /search's median latency at 200,000 stored items."""
+    items = "5000" if run.quick else "200000"
+    return goal_lines(script(run, "bench_search.py", f"--items={items}", f"--repeat={run.runs}"))
+
+
 _GOAL_LINE = re.compile(
     r"^(?P<goal>.+?): (?P<figure>.+) \(goal (?P<target>.+)\) (?P<verdict>ok|MISS)$"
 )
@@ -598,6 +604,7 @@ GOALS: list[Goal] = [
     matching,
     fanout,
     ingest,
+    search,
     soak,
     startup,
     restart,

@@ -59,6 +59,7 @@ from bot.i18n import N_, SOURCE_LANGUAGE, Texts, texts
 from bot.pages import PageError, page_argument, page_of, paginate, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
+from bot.search import register as register_search
 from store.subscriptions import MAX_KEYWORDS, MAX_SUBSCRIPTIONS, LimitReached, Target
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("sources", N_("The sources Readout reads")),
     ("recent", N_("The latest items: /recent [leader]")),
     ("calls", N_("Who talked to whom: /calls [leader]")),
+    ("search", N_("Find stored items in any word form: /search gas supplies")),
     ("language", N_("The language Readout speaks here: /language en|ru|kk")),
     ("timezone", N_("The time zone times are shown in: /timezone Asia/Almaty")),
     ("help", N_("How Readout works")),
@@ -97,6 +99,7 @@ HELP: list[str] = [
         "/calls [<i>leader</i>] — the latest calls, meetings and summits, and which sides "
         "published them"
     ),
+    N_("/search <i>words</i> — stored items with these words, in any of their forms"),
     N_("/language <i>en|ru|kk</i> — the language Readout speaks in this chat"),
     N_("/timezone <i>Area/City</i> — the time zone times are shown in (UTC until chosen)"),
 ]
@@ -173,6 +176,7 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
     application.add_handler(CallbackQueryHandler(more_calls, pattern=r"^calls:"))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
+    register_search(application)
     unknown.register(application)
 
 

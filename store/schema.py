@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from store.search import create_index
+
 
 class SchemaError(Exception):
     """The database file is not one this version of Readout can use."""
@@ -344,6 +346,14 @@ def _v13_chat_preferences(db: sqlite_utils.Database) -> None:
     chats.add_column("digest", str)
 
 
+def _v14_stemmed_search(db: sqlite_utils.Database) -> None:
+    """The search index /search reads: each item's words as stems (store.search), so a
+    query finds their inflected forms (Токаеву finds Токаев). Items stored before are
+    indexed here; from now on ``Store`` indexes what it saves and a trigger drops what is
+    deleted. The v2 index (``items_fts``) stays as it is."""
+    create_index(db)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -358,6 +368,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v11_pictures,
     _v12_search_follows_text,
     _v13_chat_preferences,
+    _v14_stemmed_search,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
