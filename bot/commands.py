@@ -34,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import hours
 from bot.admin import (
     ADMIN_ACTIONS,
     AdminError,
@@ -74,6 +75,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("sources", N_("The sources Readout reads")),
     ("recent", N_("The latest items: /recent [leader]")),
     ("calls", N_("Who talked to whom: /calls [leader]")),
+    ("quiet", N_("No alerts at night: /quiet 22:00-07:00 or /quiet off")),
+    ("digest", N_("One message a period: /digest off|hourly|daily 09:00")),
     ("help", N_("How Readout works")),
 )
 
@@ -129,6 +132,7 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
     application.add_handler(CallbackQueryHandler(more_calls, pattern=r"^calls:"))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
+    hours.register(application)
 
 
 def bot_commands(language: str = SOURCE_LANGUAGE) -> list[BotCommand]:

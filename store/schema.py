@@ -344,6 +344,25 @@ def _v13_chat_preferences(db: sqlite_utils.Database) -> None:
     chats.add_column("digest", str)
 
 
+def _v14_reserved(db: sqlite_utils.Database) -> None:
+    """Taken by the search index's migration, which lands beside this one; here it does
+    nothing, so that a store this branch made takes that migration's real work later."""
+
+
+def _v15_held_deliveries(db: sqlite_utils.Database) -> None:
+    """Quiet hours and digests (store.digests): a delivery may be held for either, and is
+    then kept out of the sender's way until its chat's quiet hours end or its digest is
+    due; ``digest_marks`` remembers, per chat, the digest plan it was last scheduled by and
+    since when its fire times are owed, so that a digest that fell due while the service
+    was down is sent once after the start, and never twice."""
+    deliveries = db.table("deliveries")
+    deliveries.add_column("held", str)
+    deliveries.create_index(["chat_id", "held", "status"])
+    db.table("digest_marks").create(
+        {"chat_id": int, "plan": str, "since": str}, pk="chat_id", if_not_exists=True
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -358,6 +377,8 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v11_pictures,
     _v12_search_follows_text,
     _v13_chat_preferences,
+    _v14_reserved,
+    _v15_held_deliveries,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
