@@ -36,7 +36,8 @@ def test_quiet_hours_are_read_and_normalised(text: str, stored: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "22:00", "24:00-07:00", "22:60-07:00", "07:00-07:00", "ten-seven", "22-07", "x" * 4000]
+    "text",
+    ["", "22:00", "24:00-07:00", "22:60-07:00", "07:00-07:00", "ten-seven", "22-07", "x" * 4000],
 )
 def test_bad_quiet_hours_are_refused(text: str) -> None:
     assert parse_quiet(text) is None
