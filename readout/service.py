@@ -107,6 +107,7 @@ class Service:
         self.link: TelegramLink | None = None
         self.metrics = Metrics()
         self.endpoint: Endpoint | None = None
+        self.scheduler: AsyncIOScheduler | None = None
         self._sending: asyncio.Task[None] | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._connected = False
@@ -123,7 +124,7 @@ class Service:
             self.metrics.watch_outbox(lambda: store.outbox.counts().get("pending", 0))
             async with Fetcher(self.config.settings.http.policy()) as fetcher:
                 self._announce(registry, telegram=bool(self.config.token))
-                scheduler = AsyncIOScheduler(timezone=UTC)
+                scheduler = self.scheduler = AsyncIOScheduler(timezone=UTC)
                 registry.listeners.append(lambda: self._sync_jobs(scheduler, registry, fetcher))
                 self._sync_jobs(scheduler, registry, fetcher)
                 self._schedule_upkeep(scheduler, store)
