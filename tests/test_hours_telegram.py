@@ -4,8 +4,11 @@ digest's fire time is made to have passed by moving its stored mark into the pas
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest_asyncio
 
 from bot.hours import RESCHEDULE, next_digest_at
 from readout.service import DIGEST_JOB_PREFIX, DIGEST_STORE
@@ -13,7 +16,15 @@ from store.digests import DIGEST, QUIET, HeldDeliveries
 from store.store import Store
 from tests.fake_telegram import FakeTelegram, parse_html
 from tests.sitestub import FixtureSite
-from tests.test_telegram import USER, Harness, running, serving, until  # noqa: F401 - fixture
+from tests.test_telegram import USER, Harness, serving, until
+
+
+@pytest_asyncio.fixture
+async def live(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    async with serving(fake_telegram, site, tmp_path) as harness:
+        yield harness
 
 
 def _window_around_now(zone_hours: int = 0) -> str:
@@ -47,100 +58,100 @@ async def _all_sent(harness: Harness, n: int) -> None:
 
 
 async def test_quiet_hours_hold_alerts_and_quiet_off_sends_them_as_one_digest(
-    running: Harness,
+    live: Harness,
 ) -> None:
-    await running.command("/subscribe putin")
+    await live.command("/subscribe putin")
     window = _window_around_now()
-    reply = await running.command(f"/quiet {window}")
+    reply = await live.command(f"/quiet {window}")
     assert reply["text"] == (
         f"Quiet hours set: {window} (UTC). Alerts due then are sent when they end."
     )
-    sent = len(running.fake.sent)
-    running.publish(*_putin(2, 3, 4, 5, 6))
-    await _held(running, QUIET, 5)
-    assert len(running.fake.sent) == sent  # nothing rang
-    with running.store() as store:
+    sent = len(live.fake.sent)
+    live.publish(*_putin(2, 3, 4, 5, 6))
+    await _held(live, QUIET, 5)
+    assert len(live.fake.sent) == sent  # nothing rang
+    with live.store() as store:
         assert _statuses(store) == ["pending"] * 5  # held, not failed
-    off = await running.command("/quiet off")
+    off = await live.command("/quiet off")
     assert off["text"] == "Quiet hours are off; 5 alerts held for them are sent now."
-    (digest,) = (await running.fake.wait_sent(sent + 2))[sent + 1 :]
+    (digest,) = (await live.fake.wait_sent(sent + 2))[sent + 1 :]
     assert digest["text"].startswith("<b>Held during quiet hours</b>")
     assert [n for n in range(2, 7) if f"Putin item number {n}" in digest["text"]] == [2, 3, 4, 5, 6]
-    await _all_sent(running, 5)
-    await running.polls(len(running.site.hits("/feed")) + 2)
-    assert len(running.fake.sent) == sent + 2
+    await _all_sent(live, 5)
+    await live.polls(len(live.site.hits("/feed")) + 2)
+    assert len(live.fake.sent) == sent + 2
 
 
 async def test_three_alerts_held_for_quiet_hours_go_one_by_one_when_they_end(
-    running: Harness,
+    live: Harness,
 ) -> None:
-    await running.command("/subscribe putin")
-    await running.command(f"/quiet {_window_around_now()}")
-    sent = len(running.fake.sent)
-    running.publish(*_putin(2, 3, 4))
-    await _held(running, QUIET, 3)
-    with running.store() as store:  # the hours end: as if the clock had reached their end
+    await live.command("/subscribe putin")
+    await live.command(f"/quiet {_window_around_now()}")
+    sent = len(live.fake.sent)
+    live.publish(*_putin(2, 3, 4))
+    await _held(live, QUIET, 3)
+    with live.store() as store:  # the hours end: as if the clock had reached their end
         store.preferences.choose(USER, quiet=_window_not_now())
         store.db.execute(
             "UPDATE deliveries SET next_attempt_at = ? WHERE held = 'quiet'",
             [(datetime.now(UTC) - timedelta(seconds=1)).isoformat()],
         )
-    assert running.service.sender is not None
-    running.service.sender.wake()
-    alerts = (await running.fake.wait_sent(sent + 3))[sent:]
+    assert live.service.sender is not None
+    live.service.sender.wake()
+    alerts = (await live.fake.wait_sent(sent + 3))[sent:]
     assert ["Putin</b> item number" in a["text"] for a in alerts] == [True] * 3
     assert not any("quiet hours" in a["text"] for a in alerts)
 
 
-async def test_quiet_hours_are_in_the_chats_zone(running: Harness) -> None:
-    await running.command("/subscribe putin")
-    with running.store() as store:  # as /timezone would have stored it
+async def test_quiet_hours_are_in_the_chats_zone(live: Harness) -> None:
+    await live.command("/subscribe putin")
+    with live.store() as store:  # as /timezone would have stored it
         store.preferences.choose(USER, timezone="Asia/Kamchatka")  # UTC+12, no summer time
     # Around now in UTC is not now in Kamchatka: the alert is not held.
-    await running.command(f"/quiet {_window_around_now()}")
-    sent = len(running.fake.sent)
-    running.publish(*_putin(2))
-    (alert,) = (await running.fake.wait_sent(sent + 1))[sent:]
+    await live.command(f"/quiet {_window_around_now()}")
+    sent = len(live.fake.sent)
+    live.publish(*_putin(2))
+    (alert,) = (await live.fake.wait_sent(sent + 1))[sent:]
     assert "Putin</b> item number 2" in alert["text"]
-    reply = await running.command(f"/quiet {_window_around_now(12)}")
+    reply = await live.command(f"/quiet {_window_around_now(12)}")
     assert "(Asia/Kamchatka)" in reply["text"]
-    running.publish(*_putin(2, 3))
-    await _held(running, QUIET, 1)
+    live.publish(*_putin(2, 3))
+    await _held(live, QUIET, 1)
 
 
 async def test_bad_arguments_get_a_usage_line_in_the_chats_language_and_change_nothing(
-    running: Harness,
+    live: Harness,
 ) -> None:
-    await running.command("/quiet 22:00-07:00")
-    await running.command("/digest daily 09:00")
-    with running.store() as store:
+    await live.command("/quiet 22:00-07:00")
+    await live.command("/digest daily 09:00")
+    with live.store() as store:
         store.preferences.choose(USER, language="ru")
         before = store.preferences.of(USER)
     for bad in ("/quiet 25:00-07:00", "/quiet 22:00", "/quiet " + "x" * 4000):
-        reply = await running.command(bad)
+        reply = await live.command(bad)
         assert reply["text"].startswith("Использование: /quiet ЧЧ:ММ-ЧЧ:ММ")
     for bad in ("/digest weekly", "/digest daily 9", "/digest daily 24:00"):
-        reply = await running.command(bad)
+        reply = await live.command(bad)
         assert reply["text"].startswith("Использование: /digest off")
-    with running.store() as store:
+    with live.store() as store:
         assert store.preferences.of(USER) == before
-    shown = await running.command("/quiet")
+    shown = await live.command("/quiet")
     assert shown["text"].startswith("Тихие часы: 22:00-07:00 (UTC)")
 
 
-async def test_only_group_admins_change_a_groups_hours(running: Harness) -> None:
+async def test_only_group_admins_change_a_groups_hours(live: Harness) -> None:
     group = -100700
-    running.fake.set_member(group, 7, "member")
-    running.fake.set_member(group, 8, "administrator")
+    live.fake.set_member(group, 7, "member")
+    live.fake.set_member(group, 8, "administrator")
     options = {"chat_id": group, "chat_type": "supergroup"}
-    refused = await running.command("/digest hourly", user_id=7, **options)
+    refused = await live.command("/digest hourly", user_id=7, **options)
     assert refused["text"] == "Only this group's administrators can change its hours."
-    refused = await running.command("/quiet 22:00-07:00", user_id=7, **options)
+    refused = await live.command("/quiet 22:00-07:00", user_id=7, **options)
     assert refused["text"] == "Only this group's administrators can change its hours."
-    with running.store() as store:
+    with live.store() as store:
         assert store.preferences.of(group).digest == "off"
         assert store.preferences.of(group).quiet is None
-    accepted = await running.command("/digest hourly", user_id=8, **options)
+    accepted = await live.command("/digest hourly", user_id=8, **options)
     assert accepted["text"].startswith("One digest an hour, on the hour; the next at ")
 
 
@@ -181,73 +192,73 @@ async def test_a_digest_missed_while_stopped_is_sent_once_after_the_restart(
 
 
 async def test_a_new_time_zone_sends_the_pending_digest_at_its_next_fire_time_there(
-    running: Harness,
+    live: Harness,
 ) -> None:
-    await running.command("/subscribe putin")
-    await running.command("/digest daily 09:00")
-    sent = len(running.fake.sent)
-    running.publish(*_putin(2, 3))
-    await _held(running, DIGEST, 2)
-    with running.store() as store:  # /timezone Asia/Almaty, as the store keeps it
+    await live.command("/subscribe putin")
+    await live.command("/digest daily 09:00")
+    sent = len(live.fake.sent)
+    live.publish(*_putin(2, 3))
+    await _held(live, DIGEST, 2)
+    with live.store() as store:  # /timezone Asia/Almaty, as the store keeps it
         store.preferences.choose(USER, timezone="Asia/Almaty")
-    application = running.service.application
-    assert application is not None and running.service.scheduler is not None
+    application = live.service.application
+    assert application is not None and live.service.scheduler is not None
     application.bot_data[RESCHEDULE](USER)
-    job = running.service.scheduler.get_job(f"{DIGEST_JOB_PREFIX}{USER}", jobstore=DIGEST_STORE)
+    job = live.service.scheduler.get_job(f"{DIGEST_JOB_PREFIX}{USER}", jobstore=DIGEST_STORE)
     assert job is not None and job.name == "daily 09:00@Asia/Almaty"
     expected = next_digest_at("daily 09:00", "Asia/Almaty", datetime.now(UTC))
     assert job.next_run_time == expected
-    assert len(running.fake.sent) == sent  # the change itself sends nothing
-    with running.store() as store:
+    assert len(live.fake.sent) == sent  # the change itself sends nothing
+    with live.store() as store:
         assert HeldDeliveries(store.db).count(USER, DIGEST) == 2
     # That fire time comes (the mark moved to just before it, a day back):
     assert expected is not None
-    with running.store() as store:
+    with live.store() as store:
         store.db.execute(
             "UPDATE digest_marks SET since = ? WHERE chat_id = ?",
             [(expected - timedelta(days=1, seconds=1)).isoformat(), USER],
         )
     application.bot_data[RESCHEDULE](USER)
-    (digest,) = (await running.fake.wait_sent(sent + 1))[sent:]
+    (digest,) = (await live.fake.wait_sent(sent + 1))[sent:]
     assert "Asia/Almaty" in digest["text"] and "2 alerts" in digest["text"]
 
 
-async def test_a_digest_telegram_refuses_for_now_is_sent_later_whole(running: Harness) -> None:
-    await running.command("/subscribe putin")
-    await running.command("/digest hourly")
-    sent = len(running.fake.sent)
-    running.publish(*_putin(2, 3, 4, 5))
-    await _held(running, DIGEST, 4)
-    running.fake.fail_next("sendMessage", 500, "Internal Server Error")
-    _owe_now(running, days=0.5)
-    application = running.service.application
+async def test_a_digest_telegram_refuses_for_now_is_sent_later_whole(live: Harness) -> None:
+    await live.command("/subscribe putin")
+    await live.command("/digest hourly")
+    sent = len(live.fake.sent)
+    live.publish(*_putin(2, 3, 4, 5))
+    await _held(live, DIGEST, 4)
+    live.fake.fail_next("sendMessage", 500, "Internal Server Error")
+    _owe_now(live, days=0.5)
+    application = live.service.application
     assert application is not None
     application.bot_data[RESCHEDULE](USER)
-    await running.fake.wait_call("sendMessage", n=len(running.fake.calls_of("sendMessage")) + 1)
-    (digest,) = (await running.fake.wait_sent(sent + 1, timeout=30))[sent:]
+    await live.fake.wait_call("sendMessage", n=len(live.fake.calls_of("sendMessage")) + 1)
+    (digest,) = (await live.fake.wait_sent(sent + 1, timeout=30))[sent:]
     assert all(f"Putin item number {n}" in digest["text"] for n in (2, 3, 4, 5))
-    await _all_sent(running, 4)
+    await _all_sent(live, 4)
 
 
-async def test_a_digest_of_many_items_is_split_and_each_part_is_valid(running: Harness) -> None:
-    await running.command("/subscribe putin")
-    await running.command("/digest hourly")
-    sent = len(running.fake.sent)
+async def test_a_digest_of_many_items_is_split_and_each_part_is_valid(live: Harness) -> None:
+    await live.command("/subscribe putin")
+    await live.command("/digest hourly")
+    sent = len(live.fake.sent)
     # Fewer than telegram.burst_limit (20) in one poll, each with a long title.
     long = "Putin and the long agenda " + "of many words " * 16
-    running.publish(*[(n, f"{long} number {n}") for n in range(2, 20)])
-    await _held(running, DIGEST, 18)
-    _owe_now(running, days=0.5)
-    application = running.service.application
+    live.publish(*[(n, f"{long} number {n}") for n in range(2, 20)])
+    await _held(live, DIGEST, 18)
+    _owe_now(live, days=0.5)
+    application = live.service.application
     assert application is not None
     application.bot_data[RESCHEDULE](USER)
     await until(
-        lambda: any("part 1 of" in m["text"] for m in running.fake.sent[sent:]), 15, "a digest"
+        lambda: any("part 1 of" in m["text"] for m in live.fake.sent[sent:]), 15, "a digest"
     )
-    first = next(m for m in running.fake.sent[sent:] if "part 1 of" in m["text"])
+    first = next(m for m in live.fake.sent[sent:] if "part 1 of" in m["text"])
     parts = int(first["text"].split("part 1 of ", 1)[1].split()[0])
     assert parts > 1
-    messages = (await running.fake.wait_sent(sent + parts, timeout=30))[sent:]
+    messages = (await live.fake.wait_sent(sent + parts, timeout=30))[sent:]
     found = []
     for message in messages:
         assert len(message["text"]) <= 4096
