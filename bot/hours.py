@@ -107,8 +107,9 @@ def next_digest_at(digest: str, zone_name: str | None, after: datetime) -> datet
     trigger = digest_trigger(digest, zone_name)
     if trigger is None:
         return None
-    # CronTrigger counts in whole seconds from ``now`` inclusive.
-    fire = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
+    # CronTrigger rounds ``now`` up to a whole second and counts it: a microsecond on, a
+    # fire time at ``after`` itself is passed, and one half a second later is not.
+    fire = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
     return None if fire is None else fire.astimezone(UTC)
 
 

@@ -3,7 +3,7 @@ fire time of a digest, in the chat's zone, across midnight and the summer-time c
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -118,6 +118,14 @@ def test_next_digest_is_strictly_after() -> None:
     assert next_digest_at("daily 09:00", "UTC", utc(2026, 12, 2, 9)) == utc(2026, 12, 3, 9)
     assert next_digest_at("hourly", "UTC", utc(2026, 12, 2, 9)) == utc(2026, 12, 2, 10)
     assert next_digest_at("hourly", "UTC", utc(2026, 12, 2, 9, 0, 30)) == utc(2026, 12, 2, 10)
+
+
+def test_a_digest_chosen_a_moment_before_its_time_still_fires_then() -> None:
+    just_before = utc(2026, 12, 2, 8, 59, 59) + timedelta(milliseconds=500)
+    assert next_digest_at("daily 09:00", "UTC", just_before) == utc(2026, 12, 2, 9)
+    assert missed_digest("daily 09:00", "UTC", just_before, utc(2026, 12, 2, 9, 0, 0)) == utc(
+        2026, 12, 2, 9
+    )
 
 
 def test_hourly_digest_follows_a_half_hour_zone() -> None:

@@ -265,3 +265,23 @@ async def test_a_digest_of_many_items_is_split_and_each_part_is_valid(live: Harn
         parse_html(message["text"], strict=True)
         found += [n for n in range(2, 20) if f" number {n}</a>" in message["text"]]
     assert sorted(found) == list(range(2, 20))
+
+
+async def test_alerts_held_for_quiet_hours_stay_held_across_a_restart(
+    fake_telegram: FakeTelegram, site: FixtureSite, tmp_path: Path
+) -> None:
+    async with serving(fake_telegram, site, tmp_path) as first:
+        await first.command("/subscribe putin")
+        await first.command(f"/quiet {_window_around_now()}")
+        sent = len(fake_telegram.sent)
+        first.publish(*_putin(2, 3, 4, 5), (1, "Baseline item about Putin"))
+        await _held(first, QUIET, 4)
+    async with serving(fake_telegram, site, tmp_path) as second:
+        await second.polls(len(site.hits("/feed")) + 2)
+        assert len(fake_telegram.sent) == sent
+        with second.store() as store:
+            assert HeldDeliveries(store.db).count(USER, QUIET) == 4
+        await second.command("/quiet off")
+        (digest,) = (await fake_telegram.wait_sent(sent + 2))[sent + 1 :]
+        assert all(f"Putin item number {n}" in digest["text"] for n in (2, 3, 4, 5))
+        await _all_sent(second, 4)
