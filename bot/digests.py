@@ -30,14 +30,15 @@ from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
+from bot.bursts import burst_message
 from bot.clock import moment, published
 from bot.hours import quiet_until
 from bot.i18n import Texts, choose_language, texts
 from scrapers.text import shorten
-from store.digests import DIGEST, DUE, QUIET, HeldDeliveries
+from store.digests import COLLECTED, DIGEST, DUE, QUIET, Held, HeldDeliveries
 from store.outbox import Delivery
 from store.preferences import DIGEST_OFF, Preferences
-from store.store import Store, StoredItem
+from store.store import BURST, Store, StoredItem
 from store.subscriptions import Target
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Entry:
     stored: StoredItem
     story: int | None = None
     sides: tuple[str, ...] = ()
+    summary: str | None = None  # a burst's summary (bot.bursts), listed as it is
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ def _newest_first(entry: Entry) -> tuple[float, int]:
 
 
 def _item_html(entry: Entry, zone_name: str | None, _: Texts, first_of_story: bool) -> str:
+    if entry.summary is not None:
+        return entry.summary
     item = entry.stored.item
     when = published(item.published, zone_name, _.language) or _("date not given")
     title = _e(shorten(item.title, TITLE_CHARACTERS))
@@ -111,9 +115,8 @@ def render_digest(
     ordered = sorted(entries, key=_newest_first, reverse=True)
     groups: dict[object, list[Entry]] = {}
     for entry in ordered:  # a story sits where its newest item is
-        groups.setdefault(entry.story if entry.story is not None else ("item", entry), []).append(
-            entry
-        )
+        alone = entry.story is None or entry.summary is not None
+        groups.setdefault(("item", entry) if alone else entry.story, []).append(entry)
     listed = [(entry, index == 0) for group in groups.values() for index, entry in enumerate(group)]
     shown, rest = listed[:most], listed[most:]
     title = _("Held during quiet hours") if quiet else _("Digest")
@@ -167,6 +170,11 @@ def entries_of(store: Store, target: Target, why: str) -> list[Entry]:
     found = []
     sides: dict[int, tuple[str, ...]] = {}
     for waiting in held.waiting(target, why):
+        if waiting.kind == BURST:
+            burst = burst_message(store, _as_delivery(waiting, target))
+            if burst is not None:
+                found.append(Entry(waiting.delivery_id, burst.stored, summary=burst.html))
+            continue
         stored = store.stored_item(waiting.item_id)
         if stored is None:
             continue
@@ -175,6 +183,20 @@ def entries_of(store: Store, target: Target, why: str) -> list[Entry]:
             sides[story] = tuple(dict.fromkeys(s.source_name for s in store.stories.sides(story)))
         found.append(Entry(waiting.delivery_id, stored, story, sides[story] if story else ()))
     return found
+
+
+def _as_delivery(waiting: Held, target: Target) -> Delivery:
+    return Delivery(
+        waiting.delivery_id,
+        waiting.item_id,
+        target.chat_id,
+        target.thread_id,
+        0,
+        None,
+        False,
+        waiting.kind,
+        waiting.detail,
+    )
 
 
 def _waiting_ids(store: Store, target: Target, why: str) -> list[int]:
@@ -255,7 +277,7 @@ async def held_back(sender: DeliversAlerts, delivery: Delivery) -> bool:
         return True
     chosen = store.preferences.of(delivery.chat_id)
     now = datetime.now(UTC)
-    if delivery.kind == "alert" and chosen.digest != DIGEST_OFF:
+    if delivery.kind in COLLECTED and chosen.digest != DIGEST_OFF:
         held.hold(delivery.id, DIGEST, None)
         return True
     end = quiet_until(chosen.quiet, chosen.timezone, now)
@@ -263,7 +285,7 @@ async def held_back(sender: DeliversAlerts, delivery: Delivery) -> bool:
         held.hold(delivery.id, QUIET, end)
         return True
     if why == QUIET:
-        if delivery.kind == "alert" and len(held.waiting(delivery.target, QUIET)) > (
+        if delivery.kind in COLLECTED and len(held.waiting(delivery.target, QUIET)) > (
             QUIET_DIGEST_OVER
         ):
             await post(store, sender.bot, delivery.target, QUIET, sender._pace)

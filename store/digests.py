@@ -23,6 +23,8 @@ import sqlite_utils
 from store.subscriptions import Target
 
 QUIET, DIGEST, DUE = "quiet", "digest", "due"
+# What a digest collects: alerts, and the one summary a chat gets for a burst of items.
+COLLECTED = ("alert", "burst")
 # A digest's deliveries are due at no time the sender will reach: the digest's fire time
 # makes them due. ISO strings compare as the instants they name.
 NEVER = "9999-12-31T00:00:00.000+00:00"
@@ -40,6 +42,8 @@ class Held:
     item_id: int
     story: int | None
     created_at: str
+    kind: str = "alert"
+    detail: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,18 +82,22 @@ class HeldDeliveries:
             )
 
     def waiting(self, target: Target, why: str) -> list[Held]:
-        """Alerts held for ``why`` to one chat (or forum topic), oldest first."""
+        """Alerts (and burst summaries) held for ``why`` to one chat or forum topic, oldest
+        first."""
         rows = self.db.execute(
             """
-            SELECT d.id, d.item_id, x.story_id, d.created_at FROM deliveries d
+            SELECT d.id, d.item_id, x.story_id, d.created_at, d.kind, d.detail FROM deliveries d
             LEFT JOIN item_stories x ON x.item_id = d.item_id
             WHERE d.chat_id = ? AND d.thread_id = ? AND d.status = 'pending'
-              AND d.held = ? AND d.kind = 'alert'
+              AND d.held = ? AND d.kind IN ('alert', 'burst')
             ORDER BY d.id
             """,
             [target.chat_id, target.thread_id, why],
         ).fetchall()
-        return [Held(int(a), int(b), None if c is None else int(c), str(d)) for a, b, c, d in rows]
+        return [
+            Held(int(a), int(b), None if c is None else int(c), str(d), str(e), f)
+            for a, b, c, d, e, f in rows
+        ]
 
     def count(self, chat_id: int, why: str) -> int:
         row = self.db.execute(

@@ -285,3 +285,21 @@ async def test_alerts_held_for_quiet_hours_stay_held_across_a_restart(
         (digest,) = (await fake_telegram.wait_sent(sent + 2))[sent + 1 :]
         assert all(f"Putin item number {n}" in digest["text"] for n in (2, 3, 4, 5))
         await _all_sent(second, 4)
+
+
+async def test_a_burst_is_collected_into_the_digest_too(live: Harness) -> None:
+    await live.command("/subscribe putin")
+    await live.command("/digest hourly")
+    sent = len(live.fake.sent)
+    live.publish(*_putin(*range(2, 27)))  # 25 in one poll: more than telegram.burst_limit
+    with live.store() as store:
+        held = HeldDeliveries(store.db)
+        await until(lambda: held.count(USER, DIGEST) >= 1, 15, "the burst summary held")
+    assert len(live.fake.sent) == sent
+    _owe_now(live, days=0.5)
+    application = live.service.application
+    assert application is not None
+    application.bot_data[RESCHEDULE](USER)
+    (digest,) = (await live.fake.wait_sent(sent + 1))[sent:]
+    assert "published 25 new items at once" in digest["text"]
+    assert digest["text"].startswith("<b>Digest</b>")
