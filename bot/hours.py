@@ -184,7 +184,9 @@ async def quiet_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await reply(update, text.format(count=released) if released else _("Quiet hours are off."))
         return
     store.preferences.choose(chat.id, quiet=str(parsed))
-    readout.on_subscribed()  # alerts waiting now may fall into the new hours, or out of them
+    # What the old hours held is looked at again now: the new ones may have ended already.
+    HeldDeliveries(store.db).release(chat.id, (QUIET,), datetime.now(UTC))
+    readout.on_subscribed()
     text = _("Quiet hours set: {hours} ({zone}). Alerts due then are sent when they end.")
     await reply(update, text.format(hours=str(parsed), zone=zone(chosen.timezone).key))
 

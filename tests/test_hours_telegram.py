@@ -47,6 +47,10 @@ def _putin(*numbers: int) -> list[tuple[int, str]]:
     return [(n, f"Putin item number {n}") for n in numbers]
 
 
+def _is_digest(message: dict[str, object]) -> bool:
+    return str(message["text"]).startswith("<b>Held during quiet hours</b>")
+
+
 def _statuses(store: Store) -> list[str]:
     return [status for _, status, _ in store.outbox.to_chat(USER)]
 
@@ -72,9 +76,10 @@ async def test_quiet_hours_hold_alerts_and_quiet_off_sends_them_as_one_digest(
     assert len(live.fake.sent) == sent  # nothing rang
     with live.store() as store:
         assert _statuses(store) == ["pending"] * 5  # held, not failed
-    off = await live.command("/quiet off")
+    live.fake.push_text("/quiet off")
+    # The reply and the digest go side by side: either may come first.
+    off, digest = sorted((await live.fake.wait_sent(sent + 2))[sent:], key=_is_digest)
     assert off["text"] == "Quiet hours are off; 5 alerts held for them are sent now."
-    (digest,) = (await live.fake.wait_sent(sent + 2))[sent + 1 :]
     assert digest["text"].startswith("<b>Held during quiet hours</b>")
     assert [n for n in range(2, 7) if f"Putin item number {n}" in digest["text"]] == [2, 3, 4, 5, 6]
     await _all_sent(live, 5)
@@ -281,8 +286,8 @@ async def test_alerts_held_for_quiet_hours_stay_held_across_a_restart(
         assert len(fake_telegram.sent) == sent
         with second.store() as store:
             assert HeldDeliveries(store.db).count(USER, QUIET) == 4
-        await second.command("/quiet off")
-        (digest,) = (await fake_telegram.wait_sent(sent + 2))[sent + 1 :]
+        fake_telegram.push_text("/quiet off")
+        _, digest = sorted((await fake_telegram.wait_sent(sent + 2))[sent:], key=_is_digest)
         assert all(f"Putin item number {n}" in digest["text"] for n in (2, 3, 4, 5))
         await _all_sent(second, 4)
 
@@ -303,3 +308,18 @@ async def test_a_burst_is_collected_into_the_digest_too(live: Harness) -> None:
     (digest,) = (await live.fake.wait_sent(sent + 1))[sent:]
     assert "published 25 new items at once" in digest["text"]
     assert digest["text"].startswith("<b>Digest</b>")
+
+
+async def test_new_quiet_hours_that_do_not_hold_now_release_what_the_old_ones_held(
+    live: Harness,
+) -> None:
+    await live.command("/subscribe putin")
+    await live.command(f"/quiet {_window_around_now()}")
+    sent = len(live.fake.sent)
+    live.publish(*_putin(2, 3))
+    await _held(live, QUIET, 2)
+    await live.command(f"/quiet {_window_not_now()}")
+    messages = (await live.fake.wait_sent(sent + 3))[sent:]
+    alerts = [m["text"] for m in messages if "Putin</b> item number" in m["text"]]
+    assert sorted("item number 2" in text for text in alerts) == [False, True]
+    await _all_sent(live, 2)
