@@ -49,7 +49,8 @@ QUIET_DIGEST_OVER = 3
 # A digest lists at most this many alerts and counts the rest ("and 12 more"): a heavy day
 # for a chat that follows every leader is a few hundred, and 500 is about 25 messages.
 MAX_DIGEST_ITEMS = 500
-TITLE_CHARACTERS = 300
+# Each listed item stays a few hundred characters, so a message holds a dozen or more.
+TITLE_CHARACTERS, URL_CHARACTERS, MAX_SIDES_SHOWN = 300, 1000, 8
 RETRY_SECONDS, RETRY_CAP_SECONDS = 5.0, 900.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
@@ -84,16 +85,19 @@ def _newest_first(entry: Entry) -> tuple[float, int]:
 
 def _item_html(entry: Entry, zone_name: str | None, _: Texts, first_of_story: bool) -> str:
     if entry.summary is not None:
-        return entry.summary
+        # A burst's summary is a few short lines; should it ever not fit in a digest
+        # message, its first line (how many, from where) still does, whole.
+        fits = len(entry.summary) <= MAX_MESSAGE // 2
+        return entry.summary if fits else entry.summary.split("\n", 1)[0]
     item = entry.stored.item
     when = published(item.published, zone_name, _.language) or _("date not given")
     title = _e(shorten(item.title, TITLE_CHARACTERS))
-    if item.url:
+    if item.url and len(item.url) <= URL_CHARACTERS:
         title = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>'
     bullet = "•" if first_of_story else "  ◦"
     lines = [f"{bullet} <b>{_e(entry.stored.source_name)}</b> · {_e(when)}", f"{title}"]
     if first_of_story and len(entry.sides) > 1:
-        sides = ", ".join(shorten(side, 80) for side in entry.sides)
+        sides = ", ".join(shorten(side, 80) for side in entry.sides[:MAX_SIDES_SHOWN])
         lines.append("<i>" + _e(_("One story, reported by: {sides}").format(sides=sides)) + "</i>")
     return "\n".join(lines)
 

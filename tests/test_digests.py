@@ -88,3 +88,12 @@ def test_a_date_only_item_shows_its_day() -> None:
     item = Item("akorda-ru", "Указ", None, published=Published(AT, date_only=True))
     (page,) = render_digest([Entry(1, StoredItem(1, item, "Akorda"))], "Asia/Almaty", "en", AT)
     assert "2 Dec 2026</" not in page.html and "· 2 Dec 2026\n" in page.html
+
+
+def test_an_item_too_long_to_list_still_fits_whole() -> None:
+    item = Item("kremlin-en", "Putin " * 500, "http://example.com/" + "a" * 5000)
+    sides = tuple(f"Office number {n} " + "x" * 200 for n in range(40))
+    pages = render_digest([Entry(1, StoredItem(1, item, "K" * 500), 9, sides)], "UTC", "en", AT)
+    (page,) = pages
+    assert len(page.html) < MAX_MESSAGE
+    parse_html(page.html, strict=True)
