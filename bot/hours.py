@@ -32,6 +32,7 @@ HOURLY = "hourly"
 MAX_MISSED_STEPS = 10_000
 # Where the service keeps the callback that reschedules a chat's digest (readout.service).
 RESCHEDULE = "reschedule_digest"
+AFTER_SETTINGS = 1
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,21 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reply(update, text.format(time=digest.split()[-1], zone=zone_name, when=when))
 
 
+async def zone_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """After /timezone (bot.settings) has answered: the chat's digest fires at the times
+    of its zone now, and what quiet hours hold ends at their end there."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    readout = seen(update, context)
+    _reschedule(context)(chat.id)
+    if HeldDeliveries(readout.store.db).release(chat.id, (QUIET,), datetime.now(UTC)):
+        readout.on_subscribed()
+
+
 def register(application: Application) -> None:  # type: ignore[type-arg]
     """/quiet and /digest; bot.commands.register calls this beside its own."""
     application.add_handler(CommandHandler("quiet", quiet_command))
     application.add_handler(CommandHandler("digest", digest_command))
+    # A group of its own runs after /timezone's handler has stored the new zone.
+    application.add_handler(CommandHandler("timezone", zone_changed), group=AFTER_SETTINGS)

@@ -204,12 +204,22 @@ async def test_a_new_time_zone_sends_the_pending_digest_at_its_next_fire_time_th
     sent = len(live.fake.sent)
     live.publish(*_putin(2, 3))
     await _held(live, DIGEST, 2)
-    with live.store() as store:  # /timezone Asia/Almaty, as the store keeps it
-        store.preferences.choose(USER, timezone="Asia/Almaty")
+    reply = await live.command("/timezone Asia/Almaty")
+    assert "Asia/Almaty" in reply["text"]
     application = live.service.application
     assert application is not None and live.service.scheduler is not None
-    application.bot_data[RESCHEDULE](USER)
-    job = live.service.scheduler.get_job(f"{DIGEST_JOB_PREFIX}{USER}", jobstore=DIGEST_STORE)
+    scheduler = live.service.scheduler
+    job_id = f"{DIGEST_JOB_PREFIX}{USER}"
+    # The reschedule runs right after the reply, in the handler group after /timezone's.
+    await until(
+        lambda: getattr(scheduler.get_job(job_id, jobstore=DIGEST_STORE), "name", "").endswith(
+            "Asia/Almaty"
+        ),
+        5,
+        "the digest rescheduled in the new zone",
+    )
+    sent += 1  # the reply
+    job = scheduler.get_job(job_id, jobstore=DIGEST_STORE)
     assert job is not None and job.name == "daily 09:00@Asia/Almaty"
     expected = next_digest_at("daily 09:00", "Asia/Almaty", datetime.now(UTC))
     assert job.next_run_time == expected
