@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import clock, settings, unknown
+from bot import clock, hours, settings, unknown
 from bot.admin import (
     ADMIN_ACTIONS,
     AdminError,
@@ -81,6 +81,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("search", N_("Find stored items in any word form: /search gas supplies")),
     ("language", N_("The language Readout speaks here: /language en|ru|kk")),
     ("timezone", N_("The time zone times are shown in: /timezone Asia/Almaty")),
+    ("quiet", N_("No alerts at night: /quiet 22:00-07:00 or /quiet off")),
+    ("digest", N_("One message a period: /digest off|hourly|daily 09:00")),
     ("help", N_("How Readout works")),
 )
 
@@ -100,6 +102,8 @@ HELP: list[str] = [
         "published them"
     ),
     N_("/search <i>words</i> — stored items with these words, in any of their forms"),
+    N_("/quiet <i>HH:MM-HH:MM</i> · /quiet off — hold alerts in those hours, send them after"),
+    N_("/digest <i>off|hourly|daily HH:MM</i> — one message a period instead of each alert"),
     N_("/language <i>en|ru|kk</i> — the language Readout speaks in this chat"),
     N_("/timezone <i>Area/City</i> — the time zone times are shown in (UTC until chosen)"),
 ]
@@ -177,6 +181,7 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
     register_search(application)
+    hours.register(application)
     unknown.register(application)
 
 

@@ -38,6 +38,7 @@ from telegram.error import (
 
 from bot.alerts import MAX_MESSAGE, Highlighter, render_alert, render_plain
 from bot.bursts import burst_message
+from bot.digests import held_back
 from bot.threads import place
 from scrapers.text import shorten
 from store.outbox import Delivery
@@ -166,6 +167,8 @@ class Sender:
                     return
                 if delivery.thread_id and self.store.subscriptions.topic_paused(delivery.target):
                     self.store.outbox.skip_topic(delivery.target, "topic paused")
+                    continue
+                if await held_back(self, delivery):  # quiet hours and digests: bot.digests
                     continue
                 await self._pace(delivery.chat_id)
                 await self._deliver(delivery)

@@ -354,6 +354,20 @@ def _v14_stemmed_search(db: sqlite_utils.Database) -> None:
     create_index(db)
 
 
+def _v15_held_deliveries(db: sqlite_utils.Database) -> None:
+    """Quiet hours and digests (store.digests): a delivery may be held for either, and is
+    then kept out of the sender's way until its chat's quiet hours end or its digest is
+    due; ``digest_marks`` remembers, per chat, the digest plan it was last scheduled by and
+    since when its fire times are owed, so that a digest that fell due while the service
+    was down is sent once after the start, and never twice."""
+    deliveries = db.table("deliveries")
+    deliveries.add_column("held", str)
+    deliveries.create_index(["chat_id", "held", "status"])
+    db.table("digest_marks").create(
+        {"chat_id": int, "plan": str, "since": str}, pk="chat_id", if_not_exists=True
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -369,6 +383,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v12_search_follows_text,
     _v13_chat_preferences,
     _v14_stemmed_search,
+    _v15_held_deliveries,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
