@@ -12,7 +12,7 @@ import sqlite_utils
 
 from scrapers.model import Item, Published, Source
 from store.maintenance import Maintenance
-from store.schema import MIGRATIONS
+from store.schema import MIGRATIONS, SCHEMA_VERSION
 from store.search import MAX_TERMS, find, indexed, match_expression
 from store.store import Store
 
@@ -183,7 +183,7 @@ def test_the_migration_indexes_a_store_written_before_it(tmp_path: Path) -> None
     old.conn.commit()
     old.close()
     with Store(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 14
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert titles(store.search("Токаев")) == ["Встреча с Токаевым"] * 2
         assert titles(store.search("санкций")) == ["Заметка 7"]
         assert store.db.execute("SELECT count(*) FROM items_search").fetchone()[0] == 1200
