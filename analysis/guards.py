@@ -94,6 +94,31 @@ _SLAVIC_VERB_ENDS = (
     *("л", "ла", "ло", "ли", "лся", "лась", "лись", "ет", "ёт", "ит", "ут", "ют", "ят"),
     *("ат", "тся", "ив", "ів", "ув", "ав", "ов", "ює", "ить", "іть"),
 )
+# Words that tell English running text from German, where "Trumps Rede" is a genitive:
+# English has no -s genitive without an apostrophe, so there "Trumps" is a verb or a
+# plural ("Love Trumps Hate"). Function words only, each of one language alone.
+_ENGLISH_ONLY = frozenset(
+    ("the", "to", "of", "and", "at", "for", "on", "with", "as", "by", "from", "is", "are")
+)
+_GERMAN_ONLY = frozenset(
+    ("der", "die", "das", "und", "für", "aus", "mit", "von", "zu", "ist", "ein", "eine", "dem")
+)
+# What a person's surname names when a capitalised one of these follows it: a building, a
+# street, an event or a company called after someone (Trump Tower, Putin Street, Poutine
+# Week, the Erdogan Stadium), not the person. Latin script: the other alphabets say it
+# with a case ending or "имени", which the given-name rule reads.
+_NAMED_AFTER = frozenset(
+    (
+        *("tower", "towers", "hotel", "street", "avenue", "square", "stadium", "airport"),
+        *("foundation", "center", "centre", "university", "museum", "library", "prize"),
+        *("week", "festival", "fest", "bridge", "park", "boulevard", "organization", "plaza"),
+    )
+)
+# An article right before a surname makes it a common noun in the Romance languages ("la
+# poutine", "une poutine"): a person is named there without one ("le président Poutine"
+# puts it before the title, "de Poutine" is "of"). English "the" is not one of them: "the
+# Trump administration" is about the man.
+_ARTICLES = frozenset(("la", "le", "les", "une", "un", "una", "el", "il", "lo", "uma", "um"))
 _SENTENCE_BREAKS = frozenset('.!?:;"«»“”„(—–|\n')
 _AFTER = re.compile(r"[ \t\u00a0]{1,3}(\w+)")
 _COLON = re.compile(r"[ \t\u00a0]{0,2}:")
@@ -133,7 +158,9 @@ class GivenNames:
         if word in self._forms or _script(word[0]) not in self._scripts:
             return True
         sound = _sound(word)
-        return any(_near(sound, known) for known in self._sounds)
+        return any(
+            _near(sound, known) and not _other_gender(sound, known) for known in self._sounds
+        )
 
 
 def _script(char: str) -> str:
@@ -155,6 +182,12 @@ def _sound(word: str) -> str:
         word = word.replace(pair, one)
     word = word.translate(_SOUND_LETTERS)
     return "".join(c for i, c in enumerate(word) if i == 0 or c != word[i - 1])
+
+
+def _other_gender(a: str, b: str) -> bool:
+    """Giorgio and Giorgia, Mario and Maria: one ending of a and o is the other name of
+    a pair, not another spelling of the same one."""
+    return len(a) == len(b) > 3 and a[:-1] == b[:-1] and {a[-1], b[-1]} == {"a", "o"}
 
 
 @lru_cache(maxsize=65536)
@@ -319,7 +352,40 @@ def _english_common_noun(f: Found, low: str, clean: str) -> bool:
     next_word = clean[after.start(1) : after.end(1)]
     if clean[f.start : f.end].isupper() and next_word.isupper() and len(next_word) > 1:
         return True
+    if _reads_english(low):
+        return True
     return after.group(1) in _FUNCTION_WORDS and next_word[:1].isupper()
+
+
+def _names_a_place(f: Found, low: str, clean: str) -> bool:
+    """Trump Tower, Putin Street, Poutine Week: the surname names what is called after
+    the person."""
+    after = _AFTER.match(low, f.end)
+    if after is None or after.group(1) not in _NAMED_AFTER:
+        return False
+    return clean[after.start(1)].isupper()
+
+
+def _after_an_article(f: Found, low: str) -> bool:
+    """La Poutine Week, une poutine: a Romance article makes the word a common noun."""
+    before = _word_before(low, f.start)
+    return before is not None and low[before[0] : before[1]] in _ARTICLES
+
+
+def _inflected_in_english(f: Found, low: str) -> bool:
+    """Maria Aliyeva in English text: English declines no surname, so a form other than
+    the name itself (and its possessive) is a woman's surname or another language's
+    word, not the leader."""
+    form = low[f.start : f.end]
+    alias = fold(f.spelling.alias)
+    if form == alias or not form.startswith(alias) or not form.endswith("a"):
+        return False
+    return _reads_english(low)
+
+
+def _reads_english(low: str) -> bool:
+    words = set(WORD.findall(low))
+    return bool(words & _ENGLISH_ONLY) and not words & _GERMAN_ONLY
 
 
 def _ordinary_word(f: Found, low: str, clean: str) -> bool:
@@ -333,7 +399,12 @@ def _ordinary_word(f: Found, low: str, clean: str) -> bool:
     if len(f.spelling.words) != 1:
         return False
     if low[f.start].isascii():
-        return _english_common_noun(f, low, clean)
+        return (
+            _english_common_noun(f, low, clean)
+            or _names_a_place(f, low, clean)
+            or _after_an_article(f, low)
+            or _inflected_in_english(f, low)
+        )
     if not low.endswith("а", f.start, f.end):
         return False
     if fold(f.spelling.alias).endswith("а"):
@@ -397,11 +468,18 @@ def _after_another_given_name(
         return False
     earlier = _word_before(low, start)
     if earlier is not None:
-        if low[earlier[0] : earlier[1]].startswith(_NOT_GIVEN):
+        if low[earlier[0] : earlier[1]].startswith(_NOT_GIVEN) and _may_be_genitive(word):
             return False  # президент Казахстана Токаев, Prime Minister of Armenia
         if word.isascii() and _english_third_person(word):
             return not clean[earlier[0]].isupper()  # Zelensky Thanks Trump
     return True
+
+
+def _may_be_genitive(word: str) -> bool:
+    """Whether a word after a title can be the country it is of (Казахстана, України,
+    Armenia): in Cyrillic that genitive ends in a vowel, so "премьера Владимир Мишустин"
+    names somebody's Vladimir, not a country."""
+    return _script(word[0]) != "cyrillic" or word.endswith(tuple("аяиыіїуюе"))
 
 
 def _paired(kept: list[Found], index: int, low: str) -> bool:

@@ -104,6 +104,7 @@ LEADERS: tuple[Leader, ...] = (
             *("Zelenskyy", "Zelensky", "Zelenskiy", "Zelenskyi", "Zelenskij", "Zełenski"),
             *("Владимир Зеленский", "Зеленский", "Володимир Зеленський", "Зеленський"),
             *("Зяленскі", "Selenskyj", "Zelenski", "Wołodymyr Zełenski", "泽连斯基"),
+            "Zelenszkij",  # Hungarian
         ),
     ),
     Leader(
@@ -191,6 +192,7 @@ LEADERS: tuple[Leader, ...] = (
         (
             *("Rahmon", "Rakhmon", "Эмомали Рахмон", "Рахмон", "Эмомалӣ Раҳмон", "Раҳмон"),
             "Емомалі Рахмон",
+            *("Emoməli Rəhmon", "Rəhmon"),  # Azerbaijani
         ),
     ),
     Leader(
@@ -230,7 +232,7 @@ LEADERS: tuple[Leader, ...] = (
     Leader(
         "xi",
         "Xi Jinping",
-        ("Xi", "Си Цзиньпин", "Си", "Сі Цзіньпін", "Сі", "Şi Cinping", "习近平"),
+        ("Xi", "Си Цзиньпин", "Си", "Сі Цзіньпін", "Сі", "Şi Cinping", "Hszi Csin-ping", "习近平"),
     ),
     Leader("li-qiang", "Li Qiang", ("Ли Цян", "Лі Цян", "李强")),
     # Türkiye

@@ -358,7 +358,10 @@ def _ratio(part: int, whole: int) -> str:
 
 
 def evaluation_report(matcher: Matcher) -> None:
-    """Precision and recall per language and per group, on each evaluation set."""
+    """Precision and recall per language and per group, on each evaluation set, then on
+    both together (the figure the matching goal is judged on)."""
+    both = [0, 0, 0]
+    sentences = 0
     for path in (EVAL, INDEPENDENT):
         rows = _eval_rows(path)
         scores = _score(matcher, rows)
@@ -369,6 +372,13 @@ def evaluation_report(matcher: Matcher) -> None:
             print(
                 f"  {key:<11}{_ratio(tp, tp + fp):>10}{_ratio(tp, tp + fn):>8}{tp:>6}{fp:>5}{fn:>5}"
             )
+        sentences += len(rows)
+        both = [a + b for a, b in zip(both, scores["ALL"], strict=True)]
+    tp, fp, fn = both
+    print(
+        f"\nboth sets: {sentences} sentences, precision {tp / max(tp + fp, 1):.4f} "
+        f"recall {tp / max(tp + fn, 1):.4f} (tp {tp}, fp {fp}, fn {fn})"
+    )
 
 
 def baseline_matcher(directory: Path) -> Callable[[str], object]:

@@ -489,13 +489,28 @@ def matching(run: Run) -> list[Line]:
     out = script(run, "bench_matching.py", f"--items={items}", f"--repeat={run.runs}", *quick)
     speed = float(re.search(r"Matcher:\s+([\d,]+) items/s", out)[1].replace(",", ""))  # type: ignore[index]
     ratio = re.search(r"ratio:\s+([\d.]+)x", out)[1]  # type: ignore[index]
+    scored = re.search(r"both sets: (\d+) sentences, precision ([\d.]+) recall ([\d.]+)", out)
+    assert scored is not None, "bench_matching printed no evaluation figures"
+    sentences, precision, recall = int(scored[1]), float(scored[2]), float(scored[3])
     return [
         Line(
             "leader matching speed (one core)",
             f"{speed:,.0f} items/s, {ratio}x the naive matcher",
             ">= 30,000 items/s",
             speed >= 30_000,
-        )
+        ),
+        Line(
+            f"leader matching precision ({sentences} sentences)",
+            f"{precision:.4f}",
+            ">= 0.995",
+            precision >= 0.995,
+        ),
+        Line(
+            f"leader matching recall ({sentences} sentences)",
+            f"{recall:.4f}",
+            ">= 0.990",
+            recall >= 0.99,
+        ),
     ]
 
 
@@ -529,6 +544,12 @@ def ingest(run: Run) -> list[Line]:
             )
         )
     return lines
+
+
+def search(run: Run) -> list[Line]:
+    """bench/bench_search.py: /search's median latency at 200,000 stored items."""
+    items = "5000" if run.quick else "200000"
+    return goal_lines(script(run, "bench_search.py", f"--items={items}", f"--repeat={run.runs}"))
 
 
 _GOAL_LINE = re.compile(
@@ -583,6 +604,7 @@ GOALS: list[Goal] = [
     matching,
     fanout,
     ingest,
+    search,
     soak,
     startup,
     restart,

@@ -34,6 +34,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import clock, hours, settings, unknown
 from bot.admin import (
     ADMIN_ACTIONS,
     AdminError,
@@ -47,15 +48,18 @@ from bot.chat import (
     Readout,
     argument,
     may_change,
+    preferences,
     readout_of,
     reply,
     seen,
     target_of,
+    texts_for,
 )
-from bot.i18n import N_, SOURCE_LANGUAGE, texts
+from bot.i18n import N_, SOURCE_LANGUAGE, Texts, texts
 from bot.pages import PageError, page_argument, page_of, paginate, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
+from bot.search import register as register_search
 from store.subscriptions import MAX_KEYWORDS, MAX_SUBSCRIPTIONS, LimitReached, Target
 
 log = logging.getLogger(__name__)
@@ -74,28 +78,74 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("sources", N_("The sources Readout reads")),
     ("recent", N_("The latest items: /recent [leader]")),
     ("calls", N_("Who talked to whom: /calls [leader]")),
+    ("search", N_("Find stored items in any word form: /search gas supplies")),
+    ("language", N_("The language Readout speaks here: /language en|ru|kk")),
+    ("timezone", N_("The time zone times are shown in: /timezone Asia/Almaty")),
+    ("quiet", N_("No alerts at night: /quiet 22:00-07:00 or /quiet off")),
+    ("digest", N_("One message a period: /digest off|hourly|daily 09:00")),
     ("help", N_("How Readout works")),
 )
 
-HELP = (
-    "<b>Readout</b> sends official statements by heads of state as they are published.\n\n"
-    "/subscribe <i>leader or source</i> — follow (by id or any name: putin, Путин, kremlin-en)\n"
-    "/unsubscribe <i>leader or source</i> — stop following\n"
-    "/keyword <i>text</i> · /unkeyword <i>text</i> — follow free-text keywords\n"
-    "/subscriptions — what this chat follows\n"
-    "/leaders — watched leaders, with one-tap buttons\n"
-    "/sources — the sources read\n"
-    "/recent [<i>leader</i>] — the latest items\n"
-    "/calls [<i>leader</i>] — the latest calls, meetings and summits, and which sides "
-    "published them\n\n"
-    "Each item is sent once per chat, with the leaders it mentions; the other side's "
-    "readout of a call or meeting you were alerted to comes as a reply to that alert. A "
-    "source that publishes a flood of items at once sends one summary instead. In groups, "
-    "only administrators can "
-    "change subscriptions. In a forum, subscriptions belong to the topic they were made in.\n\n"
-    "Long lists come in pages: add the page number, e.g. /subscriptions 2. A chat follows "
-    "at most 300 leaders, sources and keywords (100 keywords)."
-)
+HELP_INTRO = N_("<b>Readout</b> sends official statements by heads of state as they are published.")
+# One line per command, in the order /help shows them: a module that adds commands adds
+# its lines here (marked N_, translated where shown).
+HELP: list[str] = [
+    N_("/subscribe <i>leader or source</i> — follow (by id or any name: putin, Путин, kremlin-en)"),
+    N_("/unsubscribe <i>leader or source</i> — stop following"),
+    N_("/keyword <i>text</i> · /unkeyword <i>text</i> — follow free-text keywords"),
+    N_("/subscriptions — what this chat follows"),
+    N_("/leaders — watched leaders, with one-tap buttons"),
+    N_("/sources — the sources read"),
+    N_("/recent [<i>leader</i>] — the latest items"),
+    N_(
+        "/calls [<i>leader</i>] — the latest calls, meetings and summits, and which sides "
+        "published them"
+    ),
+    N_("/search <i>words</i> — stored items with these words, in any of their forms"),
+    N_("/quiet <i>HH:MM-HH:MM</i> · /quiet off — hold alerts in those hours, send them after"),
+    N_("/digest <i>off|hourly|daily HH:MM</i> — one message a period instead of each alert"),
+    N_("/language <i>en|ru|kk</i> — the language Readout speaks in this chat"),
+    N_("/timezone <i>Area/City</i> — the time zone times are shown in (UTC until chosen)"),
+]
+# The paragraphs after the commands ({subscriptions} and {keywords} are the limits).
+HELP_NOTES: list[str] = [
+    N_(
+        "Each item is sent once per chat, with the leaders it mentions; the other side's "
+        "readout of a call or meeting you were alerted to comes as a reply to that alert. A "
+        "source that publishes a flood of items at once sends one summary instead. In "
+        "groups, only administrators can change subscriptions and settings. In a forum, "
+        "subscriptions belong to the topic they were made in."
+    ),
+    N_(
+        "Long lists come in pages: add the page number, e.g. /subscriptions 2. A chat follows "
+        "at most {subscriptions} leaders, sources and keywords ({keywords} keywords)."
+    ),
+]
+ADMIN_HELP_TITLE = N_("<b>Admin commands</b>")
+ADMIN_HELP: list[str] = [
+    N_(
+        "/addsource <i>id url [name]</i> · /removesource <i>id</i> · /pause <i>id</i> · "
+        "/resume <i>id</i> · /check <i>id</i>"
+    ),
+    N_("/status [<i>page</i>] · /audit [<i>page</i>]"),
+    N_("/addleader <i>id full name</i> · /alias <i>leader alias</i>"),
+    N_(
+        "/export — the sources as an OPML file · /import — as a reply to an OPML file, adds "
+        "its feeds"
+    ),
+    N_("/subscribe <i>leader or source</i> <i>@channel or chat id</i>"),
+]
+
+
+def help_text(_: Texts, admin: bool = False, short: bool = False) -> str:
+    """/help in the reader's language; ``short`` (for /start) leaves out the notes."""
+    parts = [_(HELP_INTRO), "\n".join(_(line) for line in HELP)]
+    if not short:
+        limits = {"subscriptions": MAX_SUBSCRIPTIONS, "keywords": MAX_KEYWORDS}
+        parts.extend(_(note).format(**limits) for note in HELP_NOTES)
+    if admin:
+        parts.append("\n".join([_(ADMIN_HELP_TITLE), *(_(line) for line in ADMIN_HELP)]))
+    return "\n\n".join(parts)
 
 
 def register(application: Application, readout: Readout) -> None:  # type: ignore[type-arg]
@@ -125,10 +175,14 @@ def register(application: Application, readout: Readout) -> None:  # type: ignor
             action,
         )
         application.add_handler(CommandHandler(name, handler))
+    settings.register(application, bot_commands)
     application.add_handler(CallbackQueryHandler(toggle_button, pattern=r"^toggle:"))
     application.add_handler(CallbackQueryHandler(more_calls, pattern=r"^calls:"))
     application.add_handler(ChatMemberHandler(membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, migrated))
+    register_search(application)
+    hours.register(application)
+    unknown.register(application)
 
 
 def bot_commands(language: str = SOURCE_LANGUAGE) -> list[BotCommand]:
@@ -140,6 +194,7 @@ def bot_commands(language: str = SOURCE_LANGUAGE) -> list[BotCommand]:
 
 async def _reply_page(
     update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
     command: str,
     header: str,
     lines: Sequence[str],
@@ -149,8 +204,9 @@ async def _reply_page(
     **options: object,
 ) -> None:
     """One page of a listing (bot.pages): never over Telegram's limit, never dropped."""
+    _ = texts_for(update, context)
     try:
-        text = page_of(command, header, lines, wanted, usage=usage, given=given)
+        text = page_of(command, header, lines, wanted, usage=usage, given=given, words=_)
     except PageError as error:
         await reply(update, str(error))
         return
@@ -161,40 +217,77 @@ def _wanted_page(context: ContextTypes.DEFAULT_TYPE) -> str | None:
     return context.args[0] if context.args else None
 
 
-def _full(error: LimitReached, chat: str = "This chat") -> str:
-    """The polite refusal when a chat follows as much as it may."""
+def _full(_: Texts, error: LimitReached, chat: str | None = None) -> str:
+    """The polite refusal when a chat (this one, or the ``chat`` an admin named) follows
+    as much as it may."""
     if error.kind == "keyword" and error.limit == MAX_KEYWORDS:
-        return (
-            f"{chat} already follows {MAX_KEYWORDS} keywords, the most Readout allows: "
-            "/unkeyword one first. Nothing was changed."
+        limit = MAX_KEYWORDS
+        if chat is None:
+            text = _.ngettext(
+                "This chat already follows {limit} keyword, the most Readout allows: "
+                "/unkeyword it first. Nothing was changed.",
+                "This chat already follows {limit} keywords, the most Readout allows: "
+                "/unkeyword one first. Nothing was changed.",
+                limit,
+            )
+        else:
+            text = _.ngettext(
+                "{chat} already follows {limit} keyword, the most Readout allows: "
+                "/unkeyword it first. Nothing was changed.",
+                "{chat} already follows {limit} keywords, the most Readout allows: "
+                "/unkeyword one first. Nothing was changed.",
+                limit,
+            )
+        return text.format(limit=limit, chat=chat)
+    limit = MAX_SUBSCRIPTIONS
+    if chat is None:
+        text = _.ngettext(
+            "This chat already follows {limit} leader, source or keyword, the most "
+            "Readout allows: /unsubscribe from it first. Nothing was changed.",
+            "This chat already follows {limit} leaders, sources and keywords, the most "
+            "Readout allows: /unsubscribe from one first. Nothing was changed.",
+            limit,
         )
-    return (
-        f"{chat} already follows {MAX_SUBSCRIPTIONS} leaders, sources and keywords, the "
-        "most Readout allows: /unsubscribe from one first. Nothing was changed."
-    )
+    else:
+        text = _.ngettext(
+            "{chat} already follows {limit} leader, source or keyword, the most "
+            "Readout allows: /unsubscribe from it first. Nothing was changed.",
+            "{chat} already follows {limit} leaders, sources and keywords, the most "
+            "Readout allows: /unsubscribe from one first. Nothing was changed.",
+            limit,
+        )
+    return text.format(limit=limit, chat=chat)
+
+
+def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in readout_of(context).admins
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The first thing a new reader sees: hello, their Telegram id (what an operator puts
+    in ``telegram.admins``), whether they are an admin, and the commands."""
     seen(update, context)
-    await reply(update, HELP)
-
-
-ADMIN_HELP = (
-    "\n\n<b>Admin commands</b>\n"
-    "/addsource <i>id url [name]</i> · /removesource <i>id</i> · /pause <i>id</i> · "
-    "/resume <i>id</i> · /check <i>id</i>\n"
-    "/status [<i>page</i>] · /audit [<i>page</i>]\n"
-    "/addleader <i>id full name</i> · /alias <i>leader alias</i>\n"
-    "/export — the sources as an OPML file · /import — as a reply to an OPML file, adds its "
-    "feeds\n"
-    "/subscribe <i>leader or source</i> <i>@channel or chat id</i>"
-)
+    _ = texts_for(update, context)
+    user = update.effective_user
+    parts = []
+    if user is not None:
+        parts.append(
+            _(
+                "Hello, {name}! Your Telegram id is <code>{id}</code>: that is the number "
+                "<code>telegram.admins</code> in Readout's config lists for its admins."
+            ).format(name=html.escape(user.first_name), id=user.id)
+        )
+        if _is_admin(update, context):
+            parts.append(_("You are one of this Readout's admins: /help lists your commands too."))
+    parts.append(help_text(_, short=True))
+    parts.append(_("/help says more; /language and /timezone set how Readout speaks here."))
+    await reply(update, "\n\n".join(parts))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    user = update.effective_user
-    is_admin = user is not None and user.id in readout_of(context).admins
-    await reply(update, HELP + (ADMIN_HELP if is_admin else ""))
+    seen(update, context)
+    await reply(update, help_text(texts_for(update, context), admin=_is_admin(update, context)))
 
 
 def _describe(choice: Choice) -> str:
@@ -203,9 +296,15 @@ def _describe(choice: Choice) -> str:
 
 async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str) -> Choice | None:
     readout = readout_of(context)
+    _ = texts_for(update, context)
     wanted = argument(context)
     if not wanted:
-        await reply(update, f"Usage: /{verb} <i>leader or source</i>, e.g. /{verb} putin")
+        await reply(
+            update,
+            _("Usage: /{command} <i>leader or source</i>, e.g. /{command} putin").format(
+                command=verb
+            ),
+        )
         return None
     found = resolve(wanted, readout.leaders(), readout.sources())
     if found.choice is not None:
@@ -213,9 +312,11 @@ async def _choose(update: Update, context: ContextTypes.DEFAULT_TYPE, verb: str)
     shown = html.escape(wanted)
     if found.candidates:
         options = "\n".join(f"• {_describe(c)}" for c in found.candidates)
-        await reply(update, f"“{shown}” could mean several things. Did you mean:\n{options}")
+        text = _("“{name}” could mean several things. Did you mean:\n{options}")
+        await reply(update, text.format(name=shown, options=options))
     else:
-        await reply(update, f"No leader or source is called “{shown}”. See /leaders and /sources.")
+        text = _("No leader or source is called “{name}”. See /leaders and /sources.")
+        await reply(update, text.format(name=shown))
     return None
 
 
@@ -232,9 +333,10 @@ async def _subscribe_elsewhere(
 ) -> None:
     """An admin subscribes a channel or group in which the bot can post."""
     readout = readout_of(context)
+    _ = texts_for(update, context)
     user = update.effective_user
     if user is None or user.id not in readout.admins:
-        await reply(update, "Subscribing another chat is for Readout's admins only.")
+        await reply(update, _("Subscribing another chat is for Readout's admins only."))
         return
     context.args = (context.args or [])[:-1]
     choice = await _choose(update, context, "subscribe")
@@ -249,11 +351,14 @@ async def _subscribe_elsewhere(
         try:
             added = readout.store.subscriptions.add(target, choice.kind, choice.id, user.id)
         except LimitReached as full:
-            result, ok = _full(full, html.escape(title)), False
+            result, ok = _full(_, full, html.escape(title)), False
         else:
             readout.on_subscribed()
-            verb = "Subscribed" if added else "Already subscribed"
-            result, ok = f"{verb} {html.escape(title)} to {_describe(choice)}.", True
+            if added:
+                text = _("Subscribed {chat} to {choice}.")
+            else:
+                text = _("Already subscribed {chat} to {choice}.")
+            result, ok = text.format(chat=html.escape(title), choice=_describe(choice)), True
     record(
         readout.store.admin, user, "subscribe", " ".join([*(context.args or []), where]), result, ok
     )
@@ -267,7 +372,8 @@ async def _changeable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Tar
     if message is None:
         return None
     if not await may_change(update, context):
-        await reply(update, "Only this group's administrators can change its subscriptions.")
+        _ = texts_for(update, context)
+        await reply(update, _("Only this group's administrators can change its subscriptions."))
         return None
     return target_of(message)
 
@@ -285,17 +391,18 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if choice is None:
         return
     readout = readout_of(context)
+    _ = texts_for(update, context)
     user = update.effective_user
     try:
         added = readout.store.subscriptions.add(
             target, choice.kind, choice.id, user.id if user else None
         )
     except LimitReached as full:
-        await reply(update, _full(full))
+        await reply(update, _full(_, full))
         return
     readout.on_subscribed()
-    verb = "Subscribed to" if added else "Already subscribed to"
-    await reply(update, f"{verb} {_describe(choice)}.")
+    text = _("Subscribed to {choice}.") if added else _("Already subscribed to {choice}.")
+    await reply(update, text.format(choice=_describe(choice)))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -305,9 +412,13 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     choice = await _choose(update, context, "unsubscribe")
     if choice is None:
         return
+    _ = texts_for(update, context)
     removed = readout_of(context).store.subscriptions.remove(target, choice.kind, choice.id)
-    verb = "Unsubscribed from" if removed else "This chat was not subscribed to"
-    await reply(update, f"{verb} {_describe(choice)}.")
+    if removed:
+        text = _("Unsubscribed from {choice}.")
+    else:
+        text = _("This chat was not subscribed to {choice}.")
+    await reply(update, text.format(choice=_describe(choice)))
 
 
 async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, add: bool) -> None:
@@ -315,14 +426,14 @@ async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, ad
     if target is None:
         return
     readout = readout_of(context)
+    _ = texts_for(update, context)
     verb = "keyword" if add else "unkeyword"
     text = normalize_keyword(argument(context))
     if not KEYWORD_MIN <= len(text) <= KEYWORD_MAX:
-        await reply(
-            update,
-            f"Usage: /{verb} <i>text</i> ({KEYWORD_MIN}–{KEYWORD_MAX} characters), "
-            f"e.g. /{verb} sanctions",
+        usage = _(
+            "Usage: /{command} <i>text</i> ({least}–{most} characters), e.g. /{command} sanctions"
         )
+        await reply(update, usage.format(command=verb, least=KEYWORD_MIN, most=KEYWORD_MAX))
         return
     store = readout.store.subscriptions
     shown = f"<code>{html.escape(text)}</code>"
@@ -331,12 +442,19 @@ async def _keyword_change(update: Update, context: ContextTypes.DEFAULT_TYPE, ad
         try:
             done = store.add(target, "keyword", text, user.id if user else None)
         except LimitReached as full:
-            await reply(update, _full(full))
+            await reply(update, _full(_, full))
             return
-        await reply(update, f"{'Following' if done else 'Already following'} keyword {shown}.")
+        said = (
+            _("Following keyword {keyword}.") if done else _("Already following keyword {keyword}.")
+        )
     else:
         done = store.remove(target, "keyword", text)
-        await reply(update, f"{'Stopped following' if done else 'Not following'} keyword {shown}.")
+        said = (
+            _("Stopped following keyword {keyword}.")
+            if done
+            else _("Not following keyword {keyword}.")
+        )
+    await reply(update, said.format(keyword=shown))
 
 
 async def keyword(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -349,25 +467,28 @@ async def unkeyword(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = seen(update, context)
+    _ = texts_for(update, context)
     message = update.effective_message
     if message is None:
         return
     mine = readout.store.subscriptions.of(target_of(message))
     if not mine:
-        await reply(update, "This chat follows nothing yet. Try /subscribe putin or /leaders.")
+        await reply(update, _("This chat follows nothing yet. Try /subscribe putin or /leaders."))
         return
     leaders = {leader.id: leader.name for leader in readout.leaders()}
     sources_by_id = {source.id: source.name for source in readout.sources()}
     lines = []
     for sub in mine:
         if sub.kind == "keyword":
-            lines.append(f"• keyword <code>{html.escape(sub.target)}</code>")
+            shown = f"<code>{html.escape(sub.target)}</code>"
+            lines.append(_("• keyword {keyword}").format(keyword=shown))
             continue
         names = leaders if sub.kind == "leader" else sources_by_id
-        label = names.get(sub.target, sub.target)
-        lines.append(f"• {sub.kind} {_describe(Choice(sub.kind, sub.target, label))}")
-    header = "<b>This chat follows:</b>"
-    await _reply_page(update, "subscriptions", header, lines, _wanted_page(context))
+        label = _describe(Choice(sub.kind, sub.target, names.get(sub.target, sub.target)))
+        line = _("• leader {choice}") if sub.kind == "leader" else _("• source {choice}")
+        lines.append(line.format(choice=label))
+    header = _("<b>This chat follows:</b>")
+    await _reply_page(update, context, "subscriptions", header, lines, _wanted_page(context))
 
 
 def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
@@ -384,6 +505,7 @@ def _leader_keyboard(readout: Readout, target: Target) -> InlineKeyboardMarkup:
 
 async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = seen(update, context)
+    _ = texts_for(update, context)
     message = update.effective_message
     if message is None:
         return
@@ -392,14 +514,19 @@ async def leaders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         for leader in readout.leaders()
     ]
     if len(readout.leaders()) > KEYBOARD_BUTTONS:
-        lines.append(
-            f"\nButtons for {KEYBOARD_BUTTONS} of them, those this chat follows first; "
-            "/subscribe <i>id</i> follows any other."
+        note = _.ngettext(
+            "A button for {count} of them, the one this chat follows first; /subscribe "
+            "<i>id</i> follows any other.",
+            "Buttons for {count} of them, those this chat follows first; /subscribe <i>id</i> "
+            "follows any other.",
+            KEYBOARD_BUTTONS,
         )
+        lines.append("\n" + note.format(count=KEYBOARD_BUTTONS))
     await _reply_page(
         update,
+        context,
         "leaders",
-        "<b>Watched leaders</b> (tap to follow or unfollow):",
+        _("<b>Watched leaders</b> (tap to follow or unfollow):"),
         lines,
         _wanted_page(context),
         reply_markup=_leader_keyboard(readout, target_of(message)),
@@ -414,28 +541,29 @@ async def toggle_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     """
     query = update.callback_query
     readout = seen(update, context)
+    _ = texts_for(update, context)
     if query is None or not isinstance(query.message, Message) or query.data is None:
         return
     if not await may_change(update, context):
-        await _answer(query, "Only this group's administrators can change its subscriptions.")
+        await _answer(query, _("Only this group's administrators can change its subscriptions."))
         return
     target = target_of(query.message)
     leader = pressed_leader(query.data, readout.leaders())
     if leader is None:
-        note = "That button is out of date: that leader is no longer watched."
+        note = _("That button is out of date: that leader is no longer watched.")
     else:
         store = readout.store.subscriptions
         user_id = update.effective_user.id if update.effective_user else None
         if store.remove(target, "leader", leader.id):
-            note = f"Unsubscribed from {leader.name}"
+            note = _("Unsubscribed from {leader}").format(leader=leader.name)
         else:
             try:
                 store.add(target, "leader", leader.id, user_id)
             except LimitReached as full:
-                await _answer(query, plain_text(_full(full)))
+                await _answer(query, plain_text(_full(_, full)))
                 return
             readout.on_subscribed()
-            note = f"Subscribed to {leader.name}"
+            note = _("Subscribed to {leader}").format(leader=leader.name)
     try:
         await query.edit_message_reply_markup(_leader_keyboard(readout, target))
     except BadRequest as error:
@@ -456,41 +584,50 @@ async def _answer(query: CallbackQuery, text: str) -> None:
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     readout = seen(update, context)
+    _ = texts_for(update, context)
     lines = [
         f"• {html.escape(source.name)} — <code>{html.escape(source.id)}</code>"
         + (f" · {html.escape(source.leader)}" if source.leader else "")
         for source in readout.sources()
         if source.enabled
     ]
-    await _reply_page(update, "sources", "<b>Sources</b>:", lines, _wanted_page(context))
+    header = _("<b>Sources</b>:")
+    await _reply_page(update, context, "sources", header, lines, _wanted_page(context))
 
 
 async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The latest items, each dated in the chat's zone and language (a day alone where the
+    source gave only a day)."""
     readout = seen(update, context)
+    _ = texts_for(update, context)
     arguments, page = page_argument(context.args or [])
     wanted = " ".join(arguments).strip()
-    known, leader_id = await _leader_argument(update, readout, arguments)
+    known, leader_id = await _leader_argument(update, context, arguments)
     if not known:
         return
     items = readout.store.recent(leader_id, RECENT_COUNT)
     if not items:
-        await reply(update, "Nothing stored yet.")
+        await reply(update, _("Nothing stored yet."))
         return
+    zone = preferences(update, context).timezone
     lines = []
     for stored in items:
         item = stored.item
-        when = item.published.shown() if item.published else "undated"
+        when = clock.published(item.published, zone, _.language) or _("undated")
         title = html.escape(item.title)
         linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
-        story = f" · story {item.story}" if item.story is not None else ""
+        story = ""
+        if item.story is not None:
+            story = " · " + _("story {number}").format(number=item.story)
         lines.append(f"• {when} · {html.escape(stored.source_name)}{story}\n  {linked}")
     await _reply_page(
         update,
+        context,
         "recent",
         "",
         lines,
         page,
-        usage="[leader]",
+        usage=_("[leader]"),
         given=wanted,
         link_preview_options=NO_PREVIEW,
     )
@@ -503,22 +640,24 @@ CALLS_PAGES = 20
 async def calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The latest stories of a leader, five at a time; a button brings the next five."""
     readout = seen(update, context)
-    known, leader_id = await _leader_argument(update, readout, context.args or [])
+    known, leader_id = await _leader_argument(update, context, context.args or [])
     if known:
-        await _send_calls(update, readout, leader_id, 0)
+        await _send_calls(update, context, readout, leader_id, 0)
 
 
 async def _leader_argument(
-    update: Update, readout: Readout, words: Sequence[str]
+    update: Update, context: ContextTypes.DEFAULT_TYPE, words: Sequence[str]
 ) -> tuple[bool, str | None]:
     """The leader an optional argument names (None: no argument, every leader); False
     after telling the chat that no leader has that name."""
     wanted = " ".join(words).strip()
     if not wanted:
         return True, None
-    found = resolve(wanted, readout.leaders(), [])
+    found = resolve(wanted, readout_of(context).leaders(), [])
     if found.choice is None:
-        await reply(update, f"No leader is called “{html.escape(wanted)}”. See /leaders.")
+        _ = texts_for(update, context)
+        text = _("No leader is called “{name}”. See /leaders.")
+        await reply(update, text.format(name=html.escape(wanted)))
         return False, None
     return True, found.choice.id
 
@@ -529,31 +668,43 @@ async def more_calls(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     readout = seen(update, context)
     if query is None or query.data is None:
         return
-    _, leader_id, page = [*query.data.split(":"), "", ""][:3]
+    _ = texts_for(update, context)
+    _kind, leader_id, page = [*query.data.split(":"), "", ""][:3]
     known = {leader.id for leader in readout.leaders()}
     number = int(page) if page.isdigit() else 0
     await _answer(query, "")
     if (leader_id and leader_id not in known) or not 0 < number < CALLS_PAGES:
-        await reply(update, "That button is out of date: send /calls again.")
+        await reply(update, _("That button is out of date: send /calls again."))
         return
-    await _send_calls(update, readout, leader_id or None, number)
+    await _send_calls(update, context, readout, leader_id or None, number)
 
 
-async def _send_calls(update: Update, readout: Readout, leader_id: str | None, page: int) -> None:
+async def _send_calls(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    readout: Readout,
+    leader_id: str | None,
+    page: int,
+) -> None:
+    _ = texts_for(update, context)
     found = readout.store.stories.latest(
         leader_id, CALLS_PER_PAGE + 1, offset=page * CALLS_PER_PAGE
     )
     if not found:
-        await reply(update, "No calls or meetings stored yet." if page == 0 else "No more.")
+        await reply(update, _("No calls or meetings stored yet.") if page == 0 else _("No more."))
         return
     shown = found[:CALLS_PER_PAGE]
-    header = "<b>Calls and meetings</b>" + (f" of {html.escape(leader_id)}" if leader_id else "")
-    lines = [story_html(story, leader_id) for story in shown]
-    text = paginate(f"{header}:", lines)[0]
+    if leader_id:
+        header = _("<b>Calls and meetings</b> of {leader}:").format(leader=html.escape(leader_id))
+    else:
+        header = _("<b>Calls and meetings</b>:")
+    zone = preferences(update, context).timezone
+    lines = [story_html(story, leader_id, _, zone) for story in shown]
+    text = paginate(header, lines)[0]
     markup = None
     if len(found) > CALLS_PER_PAGE and page + 1 < CALLS_PAGES:
         data = f"calls:{leader_id or ''}:{page + 1}"
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton("More", callback_data=data)]])
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(_("More"), callback_data=data)]])
     await reply(update, text, reply_markup=markup, link_preview_options=NO_PREVIEW)
 
 

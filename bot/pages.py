@@ -12,6 +12,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from bot.i18n import SOURCE_LANGUAGE, Texts, texts
 from scrapers.text import shorten
 
 MESSAGE_LIMIT = 4096
@@ -63,25 +64,34 @@ def page_of(
     limit: int = PAGE_LIMIT,
     usage: str = "",
     given: str = "",
+    words: Texts | None = None,
 ) -> str:
     """Page ``wanted`` (the first when None) of the reply, with a footer when there are
     more that repeats the ``given`` arguments; a page that does not exist raises
-    PageError with the usage line."""
+    PageError with the usage line. ``usage`` (the other arguments, ``[leader]``) and the
+    footer are in the reader's language, ``words`` (English by default)."""
+    _ = words or texts(SOURCE_LANGUAGE)
     pages = paginate(header, lines, limit)
     number = 1
     if wanted is not None:
         if not wanted.isdigit() or not 1 <= int(wanted) <= len(pages):
             arguments = f"{usage} " if usage else ""
             raise PageError(
-                f"Usage: /{command} {arguments}[page], with page from 1 to {len(pages)}."
+                _("Usage: /{command} {arguments}[page], with page from 1 to {last}.").format(
+                    command=command, arguments=arguments, last=len(pages)
+                )
             )
         number = int(wanted)
     text = pages[number - 1]
     if number < len(pages):
         again = f"/{command} {given} " if given else f"/{command} "
-        return f"{text}\nPage {number} of {len(pages)}: {again}{number + 1} for more."
+        footer = _("Page {number} of {total}: {again}{next} for more.").format(
+            number=number, total=len(pages), again=again, next=number + 1
+        )
+        return f"{text}\n{footer}"
     if len(pages) > 1:
-        return f"{text}\nPage {number} of {len(pages)}."
+        footer = _("Page {number} of {total}.").format(number=number, total=len(pages))
+        return f"{text}\n{footer}"
     return text
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from analysis.keywords import StemmedKeywords
 from analysis.matching import KeywordMatcher
 from scrapers.model import Item
 from scrapers.text import normalize_space
@@ -31,11 +32,16 @@ def normalize_keyword(text: str) -> str:
 
 
 def keywords_in(text: str, keywords: frozenset[str]) -> set[str]:
-    """The stored keywords ``text`` contains (whole words, any case), on the leader engine."""
-    return {normalize_keyword(k) for k in _keyword_matcher(keywords).keywords_in(text)}
+    """The stored keywords ``text`` contains, whole words in any case and any inflected form
+    (``газ`` in "поставки газа", not in "газета"): by stem (analysis.keywords), and on the
+    leader engine, which also finds keywords of punctuation and in scripts without spaces."""
+    exact, stemmed = _keyword_matchers(keywords)
+    found = (*exact.keywords_in(text), *stemmed.keywords_in(text))
+    return {normalize_keyword(k) for k in found}
 
 
 @lru_cache(maxsize=32)
-def _keyword_matcher(keywords: frozenset[str]) -> KeywordMatcher:
+def _keyword_matchers(keywords: frozenset[str]) -> tuple[KeywordMatcher, StemmedKeywords]:
     """Every routed item is checked against every chat's keywords: compile them once."""
-    return KeywordMatcher(sorted(keywords))
+    ordered = sorted(keywords)
+    return KeywordMatcher(ordered), StemmedKeywords(ordered)

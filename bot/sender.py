@@ -46,6 +46,7 @@ from bot.alerts import (
     why_lines,
 )
 from bot.bursts import burst_message
+from bot.digests import held_back
 from bot.reader import Reader, reader_of
 from bot.routing import keywords_in
 from bot.threads import place
@@ -183,6 +184,8 @@ class Sender:
                     return
                 if delivery.thread_id and self.store.subscriptions.topic_paused(delivery.target):
                     self.store.outbox.skip_topic(delivery.target, "topic paused")
+                    continue
+                if await held_back(self, delivery):  # quiet hours and digests: bot.digests
                     continue
                 await self._pace(delivery.chat_id)
                 await self._deliver(delivery)

@@ -36,6 +36,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.reader import Wording, reader_of
 from bot.routing import route
 from readout.atom import AtomFeeds
+from readout.config import TOKEN_ENV
 from readout.endpoint import Degraded, Endpoint, EndpointError
 from readout.health import fallback_change, judge
 from readout.logs import status
@@ -63,6 +64,11 @@ STOP_GRACE_SECONDS = 8.0
 # interval. Its job lives in its own job store, apart from the one job per source.
 UPKEEP_FIRST_SECONDS = 60.0
 UPKEEP_JOB, UPKEEP_STORE = "@upkeep", "upkeep"
+# One cron job per chat that takes a digest, in its own job store; beside them a check
+# that notices a chat's new time zone (set by /timezone) and any fire time the cron job
+# missed (a long stall), as often as this.
+DIGEST_STORE, DIGEST_CHECK_JOB, DIGEST_CHECK_SECONDS = "digests", "@digests", 60.0
+DIGEST_JOB_PREFIX = "@digest:"
 # Imported on a worker thread during start-up; the rest of the stack comes with them.
 TELEGRAM_SIDE = ("bot.application", "bot.sender", "readout.operations")
 # Reaching Telegram again after a failure: 1 s, doubling up to 60 s, each jittered.
@@ -102,6 +108,7 @@ class Service:
         self.link: TelegramLink | None = None
         self.metrics = Metrics()
         self.endpoint: Endpoint | None = None
+        self.scheduler: AsyncIOScheduler | None = None
         self._sending: asyncio.Task[None] | None = None
         self._connecting: asyncio.Task[None] | None = None
         self._connected = False
@@ -118,7 +125,7 @@ class Service:
             self.metrics.watch_outbox(lambda: store.outbox.counts().get("pending", 0))
             async with Fetcher(self.config.settings.http.policy()) as fetcher:
                 self._announce(registry, telegram=bool(self.config.token))
-                scheduler = AsyncIOScheduler(timezone=UTC)
+                scheduler = self.scheduler = AsyncIOScheduler(timezone=UTC)
                 registry.listeners.append(lambda: self._sync_jobs(scheduler, registry, fetcher))
                 self._sync_jobs(scheduler, registry, fetcher)
                 self._schedule_upkeep(scheduler, store)
@@ -129,7 +136,10 @@ class Service:
                     status(str(error))
                     return 1
                 except TokenRejected:
-                    status("Telegram rejected the bot token (telegram.token)")
+                    status(
+                        f"Telegram rejected the bot token (telegram.token): check it with "
+                        f"@BotFather (/mybots → API Token) and set it again in {TOKEN_ENV}"
+                    )
                     return 1
         status("stopped")
         return 0
@@ -164,6 +174,7 @@ class Service:
             try:
                 await asyncio.to_thread(import_telegram_side)
                 application = self._application(store, registry, fetcher)
+                self._schedule_digests(scheduler, store, application)
             except BaseException:
                 scheduler.shutdown(wait=False)
                 raise
@@ -217,6 +228,87 @@ class Service:
             max_instances=1,
             coalesce=True,
             misfire_grace_time=max(int(interval), 1),
+        )
+
+    def _schedule_digests(
+        self,
+        scheduler: AsyncIOScheduler,
+        store: Store,
+        application: Application,  # type: ignore[type-arg]
+    ) -> None:
+        """Digest jobs from the stored choices; /digest reschedules its chat at once."""
+        from bot.hours import RESCHEDULE
+
+        scheduler.add_jobstore(MemoryJobStore(), DIGEST_STORE)
+        self.sync_digests(scheduler, store)
+        application.bot_data[RESCHEDULE] = lambda chat_id: self.sync_digest(
+            scheduler, store, chat_id
+        )
+        scheduler.add_job(
+            self.sync_digests,
+            trigger="interval",
+            seconds=DIGEST_CHECK_SECONDS,
+            args=(scheduler, store),
+            id=DIGEST_CHECK_JOB,
+            name="digest plans",
+            jobstore=DIGEST_STORE,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(DIGEST_CHECK_SECONDS),
+        )
+
+    def sync_digests(self, scheduler: AsyncIOScheduler, store: Store) -> None:
+        """Every chat's digest job as its stored choices say (a new zone, a new period)."""
+        from store.digests import HeldDeliveries
+
+        chats = {chat_id for chat_id, _, _ in HeldDeliveries(store.db).digest_chats()}
+        for job in scheduler.get_jobs(jobstore=DIGEST_STORE):
+            if job.id.startswith(DIGEST_JOB_PREFIX):
+                chats.add(int(job.id.removeprefix(DIGEST_JOB_PREFIX)))
+        for chat_id in sorted(chats):
+            self.sync_digest(scheduler, store, chat_id)
+
+    def sync_digest(self, scheduler: AsyncIOScheduler, store: Store, chat_id: int) -> None:
+        """The chat's digest job, and its digest if one is owed now.
+
+        It is also what the job runs when it fires: a fire time after the chat's mark is
+        owed once (store.digests), whether the job fired on time, late, or while the
+        service was down. A new plan (period or zone) owes only fire times from now on: the
+        alerts collected go at its next fire time."""
+        from bot.hours import digest_trigger, missed_digest, plan
+        from store.digests import HeldDeliveries
+
+        chosen = store.preferences.of(chat_id)
+        job_id = f"{DIGEST_JOB_PREFIX}{chat_id}"
+        trigger = digest_trigger(chosen.digest, chosen.timezone)
+        job = scheduler.get_job(job_id, jobstore=DIGEST_STORE)
+        if trigger is None:
+            if job is not None:
+                job.remove()
+            return
+        wanted = plan(chosen.digest, chosen.timezone)
+        held = HeldDeliveries(store.db)
+        mark = held.mark(chat_id)
+        now = datetime.now(UTC)
+        if mark is None or mark.plan != wanted:
+            held.set_mark(chat_id, wanted, now)
+        else:
+            fired = missed_digest(chosen.digest, chosen.timezone, mark.since, now)
+            if fired is not None and held.owe(chat_id, wanted, fired, now) and self.sender:
+                self.sender.wake()
+        if job is not None and job.name == wanted:
+            return
+        scheduler.add_job(
+            self.sync_digest,
+            trigger=trigger,
+            args=(scheduler, store, chat_id),
+            id=job_id,
+            name=wanted,
+            jobstore=DIGEST_STORE,
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
         )
 
     async def _upkeep(self, store: Store) -> None:
@@ -433,7 +525,12 @@ class Service:
             error_callback=self._polling_failed,
         )
         self._connected = True
-        status(f"connected to Telegram as @{application.bot.username}")
+        name = application.bot.username
+        status(
+            f"connected to Telegram as @{name}: send it /start (https://t.me/{name}); "
+            "its reply tells you your Telegram id"
+            + ("" if self.config.settings.telegram.admins else ", which telegram.admins wants")
+        )
 
     def _polling_failed(self, error: TelegramError) -> None:
         """PTB's updater retries getUpdates by itself and would log each failure with a
@@ -476,6 +573,12 @@ class Service:
             f"with {len(registry.leaders())} "
             f"leaders ({self.config.origin}); {where}"
         )
+        if not telegram:
+            status(
+                "to alert Telegram chats: create a bot with @BotFather in Telegram (/newbot), "
+                f"put the token it gives in {TOKEN_ENV} (or telegram.token in the config "
+                "file) and start again"
+            )
 
     def _interval(self, source: Source) -> float:
         return source.interval or self.config.settings.scheduler.interval

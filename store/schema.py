@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import sqlite_utils
 
+from store.search import create_index
+
 
 class SchemaError(Exception):
     """The database file is not one this version of Readout can use."""
@@ -344,6 +346,28 @@ def _v13_chat_preferences(db: sqlite_utils.Database) -> None:
     chats.add_column("digest", str)
 
 
+def _v14_stemmed_search(db: sqlite_utils.Database) -> None:
+    """The search index /search reads: each item's words as stems (store.search), so a
+    query finds their inflected forms (Токаеву finds Токаев). Items stored before are
+    indexed here; from now on ``Store`` indexes what it saves and a trigger drops what is
+    deleted. The v2 index (``items_fts``) stays as it is."""
+    create_index(db)
+
+
+def _v15_held_deliveries(db: sqlite_utils.Database) -> None:
+    """Quiet hours and digests (store.digests): a delivery may be held for either, and is
+    then kept out of the sender's way until its chat's quiet hours end or its digest is
+    due; ``digest_marks`` remembers, per chat, the digest plan it was last scheduled by and
+    since when its fire times are owed, so that a digest that fell due while the service
+    was down is sent once after the start, and never twice."""
+    deliveries = db.table("deliveries")
+    deliveries.add_column("held", str)
+    deliveries.create_index(["chat_id", "held", "status"])
+    db.table("digest_marks").create(
+        {"chat_id": int, "plan": str, "since": str}, pk="chat_id", if_not_exists=True
+    )
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -358,6 +382,8 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v11_pictures,
     _v12_search_follows_text,
     _v13_chat_preferences,
+    _v14_stemmed_search,
+    _v15_held_deliveries,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

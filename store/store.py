@@ -29,6 +29,7 @@ from store.identity import item_key
 from store.outbox import Outbox
 from store.preferences import ChatPreferences
 from store.schema import migrate
+from store.search import find, forget_item, index_items, terms_of
 from store.stories import Stories
 from store.subscriptions import Subscription, Subscriptions, Target
 
@@ -603,6 +604,9 @@ class Store:
             assert isinstance(item_id, int)
             chunk.existing[key] = (item_id, content_hash, 0)
             chunk.links += [(item_id, leader) for leader in item.leaders]
+            chunk.indexed.append(
+                (item_id, fields[6], terms_of(item.title, item.summary, item.text))
+            )
             return "new", item_id
         item_id, old_hash, revision = row
         if old_hash == content_hash:
@@ -610,10 +614,12 @@ class Store:
             # known are corrected here for free.
             chunk.seen.append((moment, date_only, item_id))
             return "unchanged", item_id
+        forget_item(self.db, item_id)
         self.db.execute(_UPDATE_ITEM, (*fields, moment, revision + 1, item_id))
         chunk.existing[key] = (item_id, content_hash, revision + 1)
         chunk.relinked.append(item_id)
         chunk.links += [(item_id, leader) for leader in item.leaders]
+        chunk.indexed.append((item_id, fields[6], terms_of(item.title, item.summary, item.text)))
         return "updated", item_id
 
     def _write_chunk(self, chunk: _Chunk) -> None:
@@ -631,6 +637,7 @@ class Store:
             self.db.conn.executemany(
                 "INSERT INTO item_leaders (item_id, leader_id) VALUES (?, ?)", chunk.links
             )
+        index_items(self.db, chunk.indexed)
 
     def items(self, source_id: str | None = None) -> list[dict[str, Any]]:
         """Stored items with their leader ids, newest first (for inspection and tests)."""
@@ -687,6 +694,15 @@ class Store:
             [leader],
             limit,
         )
+
+    def search(self, query: str, offset: int = 0, limit: int = 5) -> list[StoredItem]:
+        """The items matching the words of ``query`` in any inflected form, newest first
+        (store.search)."""
+        ids = find(self.db, query, offset, limit)
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        return self._stored_items(f"WHERE i.id IN ({marks})", ids, len(ids))
 
     def _stored_items(self, where: str, params: list[Any], limit: int) -> list[StoredItem]:
         rows = self.db.execute(
@@ -749,6 +765,7 @@ class _Chunk:
     links: list[tuple[int, str]] = field(default_factory=list)
     relinked: list[int] = field(default_factory=list)
     seen: list[tuple[str, int, int]] = field(default_factory=list)
+    indexed: list[tuple[int, Any, str]] = field(default_factory=list)
 
 
 _STATE_COLUMNS = frozenset(FetchState.__dataclass_fields__) - {"source_id"}

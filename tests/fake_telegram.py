@@ -468,6 +468,8 @@ class FakeTelegram:
         self.members: dict[tuple[ChatKey, int], JSON] = {}
         self.blocked: dict[ChatKey, str] = {}
         self.migrated: dict[ChatKey, int] = {}
+        # Each user's Telegram language_code (None: the app sends none); "en" by default.
+        self.languages: dict[int, str | None] = {}
         # Forum topics that exist now, by chat: thread id -> name. A deleted one is gone.
         self.topics: dict[ChatKey, dict[int, str]] = defaultdict(dict)
         self.deleted_topics: set[tuple[ChatKey, int]] = set()
@@ -666,6 +668,10 @@ class FakeTelegram:
             info["is_forum"] = is_forum
         self.chats[id] = info
         return info
+
+    def set_language(self, user_id: int, language_code: str | None) -> None:
+        """The language_code of the user's Telegram app, in every update they send."""
+        self.languages[user_id] = language_code
 
     def set_member(self, chat_id: ChatKey, user_id: int, status: str, **fields: Any) -> None:
         """getChatMember's answer; ``fields`` override rights, e.g. can_post_messages=False."""
@@ -1236,13 +1242,16 @@ class FakeTelegram:
     def _user(self, user_id: int | None, chat_id: ChatKey) -> JSON:
         if user_id is None:
             user_id = chat_id if isinstance(chat_id, int) and chat_id > 0 else 4242
-        return {
+        user: JSON = {
             "id": user_id,
             "is_bot": False,
             "first_name": f"User {user_id}",
             "username": f"user{user_id}",
-            "language_code": "en",
         }
+        language = self.languages.get(user_id, "en")
+        if language is not None:
+            user["language_code"] = language
+        return user
 
     def _new_message(self, chat: JSON, text: str | None, sender: JSON) -> JSON:
         self._next_message[chat["id"]] += 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import socket
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -172,9 +173,9 @@ def test_a_token_rejected_after_an_outage_stops_run_with_one_line(
     output = "".join(rest)
     assert output.count("rejected the bot token") == 1, output
     assert "Traceback" not in output and TOKEN not in output
-    assert [line for line in rest if "rejected" in line] == [
-        "readout: Telegram rejected the bot token (telegram.token)\n"
-    ]
+    (rejected,) = [line for line in rest if "rejected" in line]
+    assert rejected.startswith("readout: Telegram rejected the bot token (telegram.token)")
+    assert "@BotFather" in rejected and "READOUT_TELEGRAM_TOKEN" in rejected
 
 
 async def test_a_second_poller_is_one_line_per_change_not_a_crash_loop(
@@ -389,3 +390,25 @@ async def test_a_token_revoked_mid_run_stops_the_service_and_keeps_the_alert_owe
     with harness.store() as store:
         assert store.outbox.counts().get("failed", 0) == 0
         assert store.outbox.counts()["pending"] == 1  # sent by the next run, with a good token
+
+
+def test_start_up_names_the_bot_and_says_to_send_it_start(
+    site: FixtureSite, tmp_path: Path
+) -> None:
+    fake = FakeTelegram(token=TOKEN).start_in_thread()
+    try:
+        site.add("/feed", atom((1, "Baseline item")))
+        (tmp_path / "readout.toml").write_text(
+            f'[telegram]\ntoken = "{TOKEN}"\napi_base_url = "{fake.bot_url}"\n'
+            "[catalog]\nenabled = false\n[http]\nallow_private_addresses = true\n"
+            f'[[sources]]\nid = "kremlin-en"\nurl = "{site.url("/feed")}"\ninterval = "1s"\n'
+        )
+        service = Process(tmp_path)
+        line = service.wait_for("connected to Telegram as")
+        service.popen.send_signal(signal.SIGTERM)
+        assert service.popen.wait(timeout=30) == 0
+    finally:
+        fake.stop_thread()
+    username = fake.bot_user["username"]
+    assert f"@{username}: send it /start (https://t.me/{username})" in line
+    assert "telegram.admins" in line and TOKEN not in line

@@ -95,10 +95,26 @@ def test_evaluation_set_precision_and_recall(matcher: Matcher) -> None:
 def test_independent_evaluation_set_precision_and_recall(matcher: Matcher) -> None:
     """The set written for issue 13 before the code: the floors are what the engine
     reaches (before the changes: precision 0.884, recall 0.687), not the issue's goal
-    of 0.995 and 0.99, which the rows it still gets wrong keep out of reach."""
+    of 0.995 and 0.99, which is judged on both sets together (bench/run.py)."""
     precision, recall = _score(matcher, INDEPENDENT)
     assert precision >= 0.97
     assert recall >= 0.985
+
+
+def test_both_sets_together_meet_the_matching_goal(matcher: Matcher) -> None:
+    """Issue 13's goal, on the team's set grown past 900 sentences with the independent
+    one: precision 0.995 and recall 0.99 over every (sentence, leader) pair."""
+    tp = fp = fn = 0
+    for path in (EVAL, INDEPENDENT):
+        for _, _, expected, text in grouped_rows(path):
+            found = set(matcher.leaders_in(text))
+            tp, fp, fn = (
+                tp + len(found & expected),
+                fp + len(found - expected),
+                fn + len(expected - found),
+            )
+    assert tp / (tp + fp) >= 0.995
+    assert tp / (tp + fn) >= 0.99
 
 
 def test_independent_set_is_fresh_and_covers_every_group() -> None:
@@ -589,3 +605,81 @@ def test_keywords_in_unspaced_scripts_and_of_punctuation_are_substrings() -> Non
 def test_no_keywords_match_nothing() -> None:
     assert KeywordMatcher([]).matches("anything") == []
     assert KeywordMatcher(["  "]).keywords == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Trump Tower in Baku was never completed", set()),
+        ("A Putin Street was renamed after the dispute", set()),
+        ("The Erdogan Stadium will host the final", set()),
+        ("Trump towers over his rivals in the polls", {"trump"}),
+        ("Putin met Erdogan in Sochi", {"putin", "erdogan"}),
+    ],
+)
+def test_a_surname_before_a_building_street_or_event_names_the_place(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert set(matcher.leaders_in(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("La Poutine Week revient à Montréal", set()),
+        ("Une poutine géante a été servie", set()),
+        ("Le président Poutine a reçu son homologue", {"putin"}),
+        ("La visite de Poutine à Astana", {"putin"}),
+    ],
+)
+def test_a_romance_article_right_before_a_surname_makes_it_a_common_noun(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert set(matcher.leaders_in(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Love Trumps Hate rally draws thousands to the square", set()),
+        ("Trumps Rede in Davos sorgte für Kritik", {"trump"}),
+        ("Trump's speech in Davos drew criticism", {"trump"}),
+    ],
+)
+def test_an_s_without_apostrophe_is_a_genitive_in_german_text_only(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert set(matcher.leaders_in(text)) == expected
+
+
+def test_a_given_name_of_the_other_gender_is_someone_else(matcher: Matcher) -> None:
+    assert list(matcher.leaders_in("Giorgio Meloni, un omonimo, gestisce una pizzeria")) == []
+    assert list(matcher.leaders_in("Giorgia Meloni ha incontrato il presidente")) == ["meloni"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Maria Aliyeva, a tennis player from Baku, won the final", set()),
+        ("Aliyev and Pashinyan met in Brussels", {"aliyev", "pashinyan"}),
+        ("Визит Алиева в Москву", {"aliyev"}),
+    ],
+)
+def test_english_declines_no_surname_so_an_inflected_form_is_someone_else(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert set(matcher.leaders_in(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Отец премьера Владимир Мишустин был инженером", set()),
+        ("Президент Казахстана Токаев прибыл в Москву", {"tokayev"}),
+        ("премьер-министр Армении Пашинян заявил", {"pashinyan"}),
+    ],
+)
+def test_a_nominative_given_name_after_a_title_is_not_the_country_of_the_title(
+    matcher: Matcher, text: str, expected: set[str]
+) -> None:
+    assert set(matcher.leaders_in(text)) == expected

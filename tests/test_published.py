@@ -127,7 +127,7 @@ async def test_recent_shows_days_for_a_placeholder_time(
         reply = await running.command("/recent")
     lines = [line for line in reply["text"].splitlines() if line.startswith("•")]
     assert [line.split(" · ")[0] for line in lines] == [
-        "• 2026-11-23",
-        "• 2026-11-22",
-        "• 2026-11-21",
+        "• 23 Nov 2026",
+        "• 22 Nov 2026",
+        "• 21 Nov 2026",
     ]

@@ -35,7 +35,7 @@ def test_item_goes_once_to_each_chat_whatever_matches() -> None:
         sub(2, "keyword", "sanctions"),
         sub(3, "leader", "trump"),
         sub(4, "source", "akorda-ru"),
-        sub(5, "keyword", "sanction"),
+        sub(5, "keyword", "sanctity"),
         sub(6, "leader", "putin", thread=77),
     ]
     assert route(ITEM, subscriptions) == {Target(1), Target(2), Target(6, 77)}
@@ -51,7 +51,8 @@ def test_unrelated_item_goes_nowhere() -> None:
         ("Sanctions", True),
         ("energy sanctions", True),
         ("grain exports", False),
-        ("sanction", False),
+        ("sanction", True),
+        ("sanctity", False),
         ("discussed", True),
         ("гранты", False),
     ],
@@ -59,6 +60,29 @@ def test_unrelated_item_goes_nowhere() -> None:
 def test_keywords_are_whole_words_case_insensitive(keyword: str, hit: bool) -> None:
     normalized = normalize_keyword(keyword)
     assert (normalized in keywords_in(ITEM.text, frozenset({normalized}))) is hit
+
+
+@pytest.mark.parametrize(
+    ("keyword", "text", "hit"),
+    [
+        ("газ", "Обсуждены поставки газа в Китай", True),
+        ("газ", "Транзит газом", True),
+        ("газ", "Интервью газете «Известия»", False),
+        ("газ", "Новый газопровод", False),
+        ("санкции", "Об отмене санкций", True),
+        ("санкция", "Новые санкции", True),
+        ("поставки газа", "Занялись поставками газа", True),
+        ("поставки газа", "Газа поставки", False),
+        ("поставки газа", "Поставки нефти и газа", False),
+        ("Тоқаев", "Президент Тоқаевпен кездесті", True),
+        ("Зеленський", "Розмова з Зеленським", True),
+    ],
+)
+def test_keywords_match_inflected_forms_whole_words_in_order(
+    keyword: str, text: str, hit: bool
+) -> None:
+    normalized = normalize_keyword(keyword)
+    assert (normalized in keywords_in(text, frozenset({normalized, "нефть"}))) is hit
 
 
 STORED = StoredItem(1, ITEM, "Kremlin (en)")

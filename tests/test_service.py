@@ -100,6 +100,8 @@ def test_run_alerts_new_items_and_stops_cleanly_on_sigterm(
     service: Process, site: FixtureSite, tmp_path: Path
 ) -> None:
     service.wait_for("alerts are printed here")
+    how = service.wait_for("to alert Telegram chats")
+    assert "@BotFather" in how and "READOUT_TELEGRAM_TOKEN" in how
     service.wait_for("kremlin-en: 1 items stored as baseline")
     site.add("/feed", atom((2, "Talks with Putin"), (1, "Baseline item")))
     alert = service.wait_for("Talks with Putin")
