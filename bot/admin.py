@@ -19,7 +19,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.i18n import N_, Texts
 from bot.pages import MESSAGE_LIMIT, PageError, page_of, paginate, plain_text
+from bot.reader import Reader, Wording
 from scrapers.model import Item
 from scrapers.opml import MAX_BYTES as OPML_MAX_BYTES
 from store.admin import AdminRecords
@@ -31,7 +33,49 @@ AUDIT_SHOWN = 100
 
 
 class AdminError(Exception):
-    """A refused admin action; the message is the reply."""
+    """A refused admin action; the message is the reply (a ``Wording`` when it is raised
+    where no reader is known, such as readout.operations: worded in the admin's language)."""
+
+    def __init__(self, said: str | Wording) -> None:
+        super().__init__(str(said))
+        self.said = said
+
+    def in_(self, _: Texts) -> str:
+        return self.said.in_(_) if isinstance(self.said, Wording) else self.said
+
+
+# What readout.operations says, worded here with the rest of the admins' replies.
+NO_SOURCE = N_("No source “{source}”. Known: {known}")
+NO_FEED_ON_PAGE = N_(
+    "{url} is a web page that advertises no RSS or Atom feed; give the feed's address."
+)
+UNREADABLE = N_("{url} could not be read: {error}")
+SOURCE_EXISTS = N_("A source “{source}” exists already; /removesource it first.")
+NOT_HTTP = N_("“{url}” is not an http(s) URL.")
+NO_ITEMS = N_("{url} gives no items, so it was not added.")
+NOT_IMPORTED = N_("Not imported: {error}.")
+LEADER_EXISTS = N_("A leader “{leader}” exists already; use /alias to add names.")
+NO_LEADER = N_("No leader “{leader}”; see /leaders.")
+# /status and /audit, built by readout.operations for the reader it is given.
+STATUS_HEADER = N_(
+    "<b>Readout {version}</b> · up {uptime} · queue: {pending} pending, {failed} failed, "
+    "{sent} sent\nTelegram: {link}"
+)
+LINK_UP = N_("up")
+LINK_DOWN = N_("⚠️ {problem} ({pending} waiting)")
+NEVER = N_("never")
+SOURCE_PAUSED = N_("⏸ {name} paused")
+NOT_POLLED = N_("… {name} not polled yet")
+SOURCE_FAILING = N_("⚠️ {name} failing since {since} ({count}×): {reason} · last ok {last}")
+SOURCE_FALLBACK = N_(
+    "⚠️ {name} layout changed; items read by link pattern; check the selectors (since "
+    "{since}) · last ok {last} · {count} new/24h"
+)
+SOURCE_LAYOUT = N_("⚠️ {name} layout changed? · last ok {last} · {count} new/24h")
+SOURCE_OK = N_("✅ {name} ok · last {last} · {count} new/24h{notes}")
+FAILED_NOTE = N_(" · {count} failed")
+SKIPPED_NOTE = N_(" · {count} skipped ({reason})")
+MOVED_NOTE = N_(" · moved: reading {url}")
 
 
 @dataclass(frozen=True)
@@ -53,9 +97,9 @@ class AdminOperations(Protocol):
     async def check(self, source_id: str) -> CheckReport: ...
     def add_leader(self, leader_id: str, name: str) -> None: ...
     def add_alias(self, leader_id: str, alias: str) -> str: ...
-    def status_lines(self) -> list[str]: ...
-    def status_header(self) -> str: ...
-    def audit_lines(self, limit: int) -> list[str]: ...
+    def status_lines(self, reader: Reader) -> list[str]: ...
+    def status_header(self, reader: Reader) -> str: ...
+    def audit_lines(self, limit: int, reader: Reader) -> list[str]: ...
     def export_opml(self) -> bytes: ...
     async def import_opml(self, body: bytes) -> list[str]:
         """Add an OPML file's feeds; the report's lines, plain text."""
@@ -101,14 +145,16 @@ def admin_command(
         if message is None or user is None or operations is None:
             return
         arguments = list(context.args or [])
+        _ = reader_for(update, context).texts
         reply: str | Document
         if user.id not in admins(context):
-            reply, ok = f"/{name} is for Readout's admins only. Nothing was changed.", False
+            refusal = _("/{command} is for Readout's admins only. Nothing was changed.")
+            reply, ok = refusal.format(command=name), False
         else:
             try:
                 reply, ok = await action(update, context, operations, arguments), True
             except AdminError as error:
-                reply, ok = str(error), False
+                reply, ok = error.in_(_), False
         if isinstance(reply, Document):
             record(records(context), user, name, " ".join(arguments), reply.caption, ok)
             await message.reply_document(reply.data, filename=reply.filename, caption=reply.caption)
@@ -121,70 +167,111 @@ def admin_command(
     return handle
 
 
-def _need(arguments: list[str], count: int, usage: str) -> None:
+def reader_for(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Reader:
+    """The admin's language (bot.chat.texts_for) and their chat's zone."""
+    from bot.chat import preferences, texts_for  # bot.chat names this module's Protocol
+
+    return Reader(texts_for(update, context).language, preferences(update, context).timezone)
+
+
+def _need(arguments: list[str], count: int, usage: str, _: Texts) -> None:
     if len(arguments) < count:
-        raise AdminError(f"Usage: {html.escape(usage)}")
+        raise AdminError(_("Usage: {usage}").format(usage=html.escape(usage)))
 
 
-def _id(value: str, what: str) -> str:
+def _id(value: str, what: str, _: Texts) -> str:
     if not ID_PATTERN.match(value):
-        raise AdminError(
-            f"“{html.escape(value)}” is not a valid {what} id: use lowercase letters, digits, "
-            "'-' or '_' (at most 64)."
+        wrong = (
+            _(
+                "“{value}” is not a valid source id: use lowercase letters, digits, '-' or '_' "
+                "(at most 64)."
+            )
+            if what == "source"
+            else _(
+                "“{value}” is not a valid leader id: use lowercase letters, digits, '-' or "
+                "'_' (at most 64)."
+            )
         )
+        raise AdminError(wrong.format(value=html.escape(value)))
     return value
 
 
 async def add_source(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    _need(args, 2, "/addsource <id> <url> [name]")
-    source_id, url = _id(args[0], "source"), args[1]
+    _ = reader_for(update, context).texts
+    _need(args, 2, "/addsource <id> <url> [name]", _)
+    source_id, url = _id(args[0], "source", _), args[1]
     name = " ".join(args[2:]).strip() or None
     feed, count = await ops.add_source(source_id, url, name)
-    via = "" if feed == url else f" (feed found on the page: {html.escape(feed)})"
-    return (
-        f"Added source <code>{source_id}</code>{via}. Its {count} current items are the "
-        "baseline and will not be alerted; new ones will."
-    )
+    if feed == url:
+        added = _.ngettext(
+            "Added source <code>{source}</code>. Its {count} current item is the baseline and "
+            "will not be alerted; new ones will.",
+            "Added source <code>{source}</code>. Its {count} current items are the baseline "
+            "and will not be alerted; new ones will.",
+            count,
+        )
+    else:
+        added = _.ngettext(
+            "Added source <code>{source}</code> (feed found on the page: {feed}). Its {count} "
+            "current item is the baseline and will not be alerted; new ones will.",
+            "Added source <code>{source}</code> (feed found on the page: {feed}). Its {count} "
+            "current items are the baseline and will not be alerted; new ones will.",
+            count,
+        )
+    return added.format(source=source_id, feed=html.escape(feed), count=count)
 
 
 async def remove_source(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    _need(args, 1, "/removesource <id>")
+    _ = reader_for(update, context).texts
+    _need(args, 1, "/removesource <id>", _)
     ops.remove_source(args[0])
-    return f"Removed source <code>{html.escape(args[0])}</code>. Its items are kept."
+    removed = _("Removed source <code>{source}</code>. Its items are kept.")
+    return removed.format(source=html.escape(args[0]))
 
 
 async def pause(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    _need(args, 1, "/pause <id>")
+    _ = reader_for(update, context).texts
+    _need(args, 1, "/pause <id>", _)
     ops.set_paused(args[0], True)
-    shown = html.escape(args[0])
-    return f"Paused <code>{shown}</code>; /resume {shown} polls it again."
+    paused = _("Paused <code>{source}</code>; /resume {source} polls it again.")
+    return paused.format(source=html.escape(args[0]))
 
 
 async def resume(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    _need(args, 1, "/resume <id>")
+    _ = reader_for(update, context).texts
+    _need(args, 1, "/resume <id>", _)
     ops.set_paused(args[0], False)
-    return f"Resumed <code>{html.escape(args[0])}</code>; it is polled from now on."
+    resumed = _("Resumed <code>{source}</code>; it is polled from now on.")
+    return resumed.format(source=html.escape(args[0]))
 
 
 async def check(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    _need(args, 1, "/check <id>")
+    reader = reader_for(update, context)
+    _ = reader.texts
+    _need(args, 1, "/check <id>", _)
     report = await ops.check(args[0])
     name = f"<code>{html.escape(args[0])}</code>"
     if report.error:
-        return f"{name} could not be read: {html.escape(report.error)}"
-    lines = [f"{name}: {report.count} items parsed (nothing stored or alerted)."]
+        unread = _("{source} could not be read: {error}")
+        return unread.format(source=name, error=html.escape(report.error))
+    parsed = _.ngettext(
+        "{source}: {count} item parsed (nothing stored or alerted).",
+        "{source}: {count} items parsed (nothing stored or alerted).",
+        report.count,
+    )
+    lines = [parsed.format(source=name, count=report.count)]
     for item in report.newest[:NEWEST_SHOWN]:
-        when = item.published.shown() if item.published else "undated"
+        when = reader.published(item.published) or _("undated")
         leaders = f" [{', '.join(item.leaders)}]" if item.leaders else ""
         lines.append(f"• {when} {html.escape(item.title[:200])}{html.escape(leaders)}")
     return "\n".join(lines)
@@ -193,7 +280,8 @@ async def check(
 async def status(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    return _page("status", ops.status_header(), ops.status_lines(), args)
+    reader = reader_for(update, context)
+    return _page("status", ops.status_header(reader), ops.status_lines(reader), args)
 
 
 def _page(command: str, header: str, lines: list[str], args: list[str]) -> str:
@@ -206,60 +294,72 @@ def _page(command: str, header: str, lines: list[str], args: list[str]) -> str:
 async def add_leader(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    _need(args, 2, "/addleader <id> <full name>")
-    leader_id, name = _id(args[0], "leader"), " ".join(args[1:]).strip()
+    _ = reader_for(update, context).texts
+    _need(args, 2, "/addleader <id> <full name>", _)
+    leader_id, name = _id(args[0], "leader", _), " ".join(args[1:]).strip()
     if not 2 <= len(name) <= 200:
-        raise AdminError("A leader's name must be 2 to 200 characters.")
+        raise AdminError(_("A leader's name must be 2 to 200 characters."))
     ops.add_leader(leader_id, name)
-    return f"Watching {html.escape(name)} (<code>{leader_id}</code>) from the next items on."
+    watching = _("Watching {name} (<code>{leader}</code>) from the next items on.")
+    return watching.format(name=html.escape(name), leader=leader_id)
 
 
 async def alias(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    _need(args, 2, "/alias <leader> <alias>")
+    _ = reader_for(update, context).texts
+    _need(args, 2, "/alias <leader> <alias>", _)
     text = " ".join(args[1:]).strip()
     if not 2 <= len(text) <= 100:
-        raise AdminError("An alias must be 2 to 100 characters.")
+        raise AdminError(_("An alias must be 2 to 100 characters."))
     leader = ops.add_alias(args[0], text)
-    return f"“{html.escape(text)}” now also means {html.escape(leader)}, from the next items on."
+    means = _("“{alias}” now also means {leader}, from the next items on.")
+    return means.format(alias=html.escape(text), leader=html.escape(leader))
 
 
 async def audit(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
-    lines = ops.audit_lines(AUDIT_SHOWN)
+    reader = reader_for(update, context)
+    _ = reader.texts
+    lines = ops.audit_lines(AUDIT_SHOWN, reader)
     if not lines:
-        return "No admin actions yet."
-    return _page("audit", "<b>Latest admin actions</b>", lines, args)
+        return _("No admin actions yet.")
+    return _page("audit", _("<b>Latest admin actions</b>"), lines, args)
 
 
 async def export_sources(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> Document:
+    _ = reader_for(update, context).texts
     data = ops.export_opml()
-    return Document("readout-sources.opml", data, "Readout's sources as OPML, for feed readers.")
+    caption = _("Readout's sources as OPML, for feed readers.")
+    return Document("readout-sources.opml", data, caption)
 
 
 async def import_sources(
     update: Update, context: ContextTypes.DEFAULT_TYPE, ops: AdminOperations, args: list[str]
 ) -> str:
     """The file is the message replied to: Telegram gives a command no attachment."""
+    _ = reader_for(update, context).texts
     message = update.effective_message
     original = message.reply_to_message if message is not None else None
     document = original.document if original is not None else None
     if document is None:
-        raise AdminError("Usage: send the OPML file, then reply to it with /import.")
+        raise AdminError(_("Usage: send the OPML file, then reply to it with /import."))
     if document.file_size is not None and document.file_size > OPML_MAX_BYTES:
+        too_big = _(
+            "Not imported: the file is {size} bytes; OPML files of at most {limit} are read."
+        )
         raise AdminError(
-            f"Not imported: the file is {document.file_size:,} bytes; OPML files of at most "
-            f"{OPML_MAX_BYTES:,} are read."
+            too_big.format(size=f"{document.file_size:,}", limit=f"{OPML_MAX_BYTES:,}")
         )
     try:
         file = await context.bot.get_file(document.file_id)
         body = bytes(await file.download_as_bytearray())
     except TelegramError as error:
-        raise AdminError(f"Could not download the file: {html.escape(error.message)}") from None
+        failed = _("Could not download the file: {error}")
+        raise AdminError(failed.format(error=html.escape(error.message))) from None
     lines = await ops.import_opml(body)
     return "\n".join(html.escape(line) for line in lines)
 
@@ -282,21 +382,24 @@ ADMIN_ACTIONS: dict[str, AdminAction] = {
 async def can_post(context: ContextTypes.DEFAULT_TYPE, where: str) -> tuple[Target, str, str]:
     """Resolve ``@channel`` or a chat id and make sure the bot may post there.
 
-    Returns the target, the chat's type and its title; raises AdminError with the reason.
+    Returns the target, the chat's type and its title; raises AdminError with the reason,
+    worded for whoever asked (``error.in_(_)``; ``str(error)`` is the English).
     """
     try:
         chat = await context.bot.get_chat(int(where) if re.fullmatch(r"-?\d+", where) else where)
     except TelegramError as error:
+        unreachable = N_("Cannot reach {chat}: {error}.")
         raise AdminError(
-            f"Cannot reach {html.escape(where)}: {html.escape(error.message)}."
+            Wording(unreachable, chat=html.escape(where), error=html.escape(error.message))
         ) from None
     if chat.type == ChatType.PRIVATE:
-        raise AdminError("Give a channel or group, not a private chat.")
+        raise AdminError(Wording(N_("Give a channel or group, not a private chat.")))
     try:
         member = await context.bot.get_chat_member(chat.id, context.bot.id)
     except TelegramError as error:
+        unchecked = N_("Cannot check my rights in {chat}: {error}.")
         raise AdminError(
-            f"Cannot check my rights in {html.escape(where)}: {html.escape(error.message)}."
+            Wording(unchecked, chat=html.escape(where), error=html.escape(error.message))
         ) from None
     title = chat.title or where
     if chat.type == ChatType.CHANNEL:
@@ -305,12 +408,14 @@ async def can_post(context: ContextTypes.DEFAULT_TYPE, where: str) -> tuple[Targ
             and bool(getattr(member, "can_post_messages", False))
         )
         if not allowed:
-            raise AdminError(
-                f"I cannot post in {html.escape(title)}: make me an administrator of the "
-                "channel with the right to post messages, then try again."
+            not_admin = N_(
+                "I cannot post in {chat}: make me an administrator of the channel with the "
+                "right to post messages, then try again."
             )
+            raise AdminError(Wording(not_admin, chat=html.escape(title)))
     elif member.status in (ChatMember.LEFT, ChatMember.BANNED) or (
         member.status == ChatMember.RESTRICTED and not getattr(member, "can_send_messages", True)
     ):
-        raise AdminError(f"I cannot post in {html.escape(title)}: add me to the group first.")
+        not_member = N_("I cannot post in {chat}: add me to the group first.")
+        raise AdminError(Wording(not_member, chat=html.escape(title)))
     return Target(chat.id), chat.type, title

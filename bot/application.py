@@ -11,6 +11,7 @@ allows the token (bot.flood explains the split). Both report to one ``TelegramLi
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
@@ -20,6 +21,7 @@ from telegram.ext import Application, Defaults, ExtBot
 from bot.chat import Readout
 from bot.commands import register
 from bot.flood import FloodGate, TelegramLimits
+from bot.i18n import N_, choose_language, texts
 from bot.lanes import ChatLanes
 from bot.link import TelegramLink, WatchedRequest
 from bot.quota import CommandQuota
@@ -32,7 +34,7 @@ REPLY_RETRIES = 1
 CONCURRENT_UPDATES = 64
 # PTB's own defaults for the pools: many sends at once, one long poll.
 POOL_SIZE, UPDATES_POOL_SIZE = 256, 1
-SLOW_DOWN = "You are sending commands too fast: slow down, and try again in {seconds} s."
+SLOW_DOWN = N_("You are sending commands too fast: slow down, and try again in {seconds} s.")
 
 
 # PTB 22 warns on every flood-control error that RetryAfter.retry_after will become a
@@ -72,7 +74,9 @@ def build_application(
         .request(WatchedRequest(link, connection_pool_size=POOL_SIZE))
         .get_updates_request(WatchedRequest(link, connection_pool_size=UPDATES_POOL_SIZE))
         .rate_limiter(FloodGate(limits or TelegramLimits(), max_retries=REPLY_RETRIES))
-        .concurrent_updates(ChatLanes(CONCURRENT_UPDATES, quota or CommandQuota(), _slow_down))
+        .concurrent_updates(
+            ChatLanes(CONCURRENT_UPDATES, quota or CommandQuota(), _slow_down(readout))
+        )
         .job_queue(None)
         .build()
     )
@@ -100,9 +104,20 @@ def build_alert_bot(
     )
 
 
-async def _slow_down(update: Update, seconds: int) -> None:
-    """The one reply a flooding user gets; if even that fails, silence is the answer."""
-    text = SLOW_DOWN.format(seconds=seconds)
+def _slow_down(readout: Readout) -> Callable[[Update, int], Awaitable[None]]:
+    """The one reply a flooding user gets, in the language the chat reads (its choice, else
+    the user's); if even that fails, silence is the answer."""
+
+    async def refuse(update: Update, seconds: int) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        chosen = readout.store.preferences.of(chat.id).language if chat is not None else None
+        language = choose_language(chosen, user.language_code if user is not None else None)
+        await _tell_slow_down(update, texts(language)(SLOW_DOWN).format(seconds=seconds))
+
+    return refuse
+
+
+async def _tell_slow_down(update: Update, text: str) -> None:
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text)

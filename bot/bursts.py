@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.alerts import MAX_MESSAGE
+from bot.reader import Reader
 from scrapers.text import shorten
 from store.outbox import Delivery
 from store.store import BURST, BURST_NOTICE, Store, StoredItem
@@ -30,8 +31,12 @@ class BurstMessage:
     plain: str
 
 
-def burst_message(store: Store, delivery: Delivery) -> BurstMessage | None:
-    """The message a burst delivery stands for, or None when its items are gone."""
+def burst_message(
+    store: Store, delivery: Delivery, reader: Reader | None = None
+) -> BurstMessage | None:
+    """The message a burst delivery stands for, as the chat it goes to reads it (its
+    language and zone), or None when its items are gone."""
+    reader = reader or Reader()
     detail = json.loads(delivery.detail or "{}")
     anchor = store.stored_item(delivery.item_id)
     if anchor is None:
@@ -41,8 +46,10 @@ def burst_message(store: Store, delivery: Delivery) -> BurstMessage | None:
         count, total = int(detail.get("count", 0)), int(detail.get("total", 0))
         return BurstMessage(
             anchor,
-            render_summary(anchor.source_name, count, total, newest or [anchor]),
-            render_summary(anchor.source_name, count, total, newest or [anchor], markup=False),
+            render_summary(anchor.source_name, count, total, newest or [anchor], reader=reader),
+            render_summary(
+                anchor.source_name, count, total, newest or [anchor], markup=False, reader=reader
+            ),
         )
     if delivery.kind == BURST_NOTICE:
         text = render_notice(
@@ -51,6 +58,7 @@ def burst_message(store: Store, delivery: Delivery) -> BurstMessage | None:
             int(detail.get("total", 0)),
             int(detail.get("chats", 0)),
             int(detail.get("limit", 0)),
+            reader,
         )
         return BurstMessage(anchor, html.escape(text, quote=False), text)
     return None
@@ -62,37 +70,68 @@ def render_summary(
     total: int,
     newest: Sequence[StoredItem],
     markup: bool = True,
+    reader: Reader | None = None,
 ) -> str:
     """One message for a chat owed too many items at once: how many, the newest, and where
     the rest are ("kremlin-en published 2,000 new items at once; the 5 newest: …")."""
+    reader = reader or Reader()
+    _ = reader.texts
     e = _escape if markup else _same
-    share = "" if count >= total else f", {count:,} of them for this chat"
     name = f"<b>{e(source_name)}</b>" if markup else source_name
+    if count >= total:
+        said = _.ngettext(
+            "{source} published {total} new item at once.",
+            "{source} published {total} new items at once.",
+            total,
+        )
+    else:
+        said = _.ngettext(
+            "{source} published {total} new item at once, {count} of them for this chat.",
+            "{source} published {total} new items at once, {count} of them for this chat.",
+            total,
+        )
+    rather = _.ngettext(
+        "Rather than an alert for each, the newest:",
+        "Rather than an alert for each, the {shown} newest:",
+        len(newest),
+    )
     lines = [
-        f"{name} published {total:,} new items at once{share}. "
-        f"Rather than an alert for each, the {len(newest)} newest:"
+        said.format(source=name, total=f"{total:,}", count=f"{count:,}")
+        + " "
+        + rather.format(shown=len(newest))
     ]
     for stored in newest:
         item = stored.item
-        when = item.published.shown() if item.published else "undated"
+        when = reader.published(item.published) or _("undated")
         title = e(shorten(item.title, TITLE_SHOWN))
         if markup and item.url:
             title = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>'
         elif item.url:
             title = f"{title}\n  {item.url}"
         lines.append(f"• {when} · {title}")
-    lines.append("Every one of them is stored: see /recent.")
+    lines.append(_("Every one of them is stored: see /recent."))
     return shorten("\n".join(lines), MAX_MESSAGE) if not markup else _fit("\n".join(lines))
 
 
-def render_notice(source_name: str, source_id: str, total: int, chats: int, limit: int) -> str:
+def render_notice(
+    source_name: str,
+    source_id: str,
+    total: int,
+    chats: int,
+    limit: int,
+    reader: Reader | None = None,
+) -> str:
     """The admins' word that a source flooded: once per burst, however many chats it hit."""
-    plural = "chat" if chats == 1 else "chats"
-    return (
-        f"{source_name} ({source_id}) served {total:,} new items in one poll, more than "
-        f"telegram.burst_limit ({limit}) for {chats} {plural}: each got one summary instead "
-        "of an alert per item. Every item is stored."
-    )
+    _ = (reader or Reader()).texts
+    return _.ngettext(
+        "{source} ({id}) served {total} new items in one poll, more than "
+        "telegram.burst_limit ({limit}) for {chats} chat: it got one summary instead of an "
+        "alert per item. Every item is stored.",
+        "{source} ({id}) served {total} new items in one poll, more than "
+        "telegram.burst_limit ({limit}) for {chats} chats: each got one summary instead "
+        "of an alert per item. Every item is stored.",
+        chats,
+    ).format(source=source_name, id=source_id, total=f"{total:,}", limit=limit, chats=chats)
 
 
 def _fit(text: str) -> str:

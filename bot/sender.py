@@ -21,7 +21,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from telegram import Bot, LinkPreviewOptions, ReplyParameters
@@ -36,14 +36,24 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.alerts import MAX_MESSAGE, Highlighter, render_alert, render_plain
+from bot.alerts import (
+    MAX_MESSAGE,
+    WHY_ROOM,
+    Highlighter,
+    reasons,
+    render_alert,
+    render_plain,
+    why_lines,
+)
 from bot.bursts import burst_message
 from bot.digests import held_back
+from bot.reader import Reader, reader_of
+from bot.routing import keywords_in
 from bot.threads import place
 from scrapers.text import shorten
 from store.outbox import Delivery
 from store.store import Store, StoredItem
-from store.subscriptions import Target
+from store.subscriptions import Subscription, Target
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +116,11 @@ class Sender:
         self._slots = asyncio.Semaphore(concurrency)
         self._last_sent: dict[int, float] = {}
         self.sent_count = 0
-        self._alerts: dict[int, _Alert | None] = {}
+        # Read once per drain round, however many alerts they serve: an item's message for
+        # each language and zone, each chat's reader, and each target's subscriptions.
+        self._alerts: dict[tuple[int, Reader], _Alert | None] = {}
+        self._readers: dict[int, Reader] = {}
+        self._followed: dict[Target, list[Subscription]] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -147,8 +161,11 @@ class Sender:
             due = self.store.outbox.due(limit=BATCH)
             if not due:
                 break
-            # One item fans out to many chats: read and render it once per round.
+            # One item fans out to many chats: read and render it once per round for each
+            # language and zone they read it in, not once per chat.
             self._alerts.clear()
+            self._readers.clear()
+            self._followed.clear()
             by_chat: dict[int, list[Delivery]] = defaultdict(list)
             for delivery in due:
                 by_chat[delivery.chat_id].append(delivery)
@@ -181,38 +198,82 @@ class Sender:
                 await asyncio.sleep(wait)
         self._last_sent[chat_id] = time.monotonic()
 
-    def _alert(self, item_id: int) -> _Alert | None:
-        if item_id not in self._alerts:
+    def _reader(self, chat_id: int) -> Reader:
+        """The chat's language and zone (bot.reader), read once per round."""
+        if chat_id not in self._readers:
+            self._readers[chat_id] = reader_of(self.store, chat_id)
+        return self._readers[chat_id]
+
+    def _subscriptions(self, target: Target) -> list[Subscription]:
+        if target not in self._followed:
+            self._followed[target] = self.store.subscriptions.of(target)
+        return self._followed[target]
+
+    def _alert(self, item_id: int, reader: Reader) -> _Alert | None:
+        """The item's alert as ``reader`` reads it, short enough for a why-line under it."""
+        key = (item_id, reader)
+        if key not in self._alerts:
             stored = self.store.stored_item(item_id)
             alert = None
             if stored is not None:
                 names = self.leader_names()
+                room = MAX_MESSAGE - WHY_ROOM
                 alert = _Alert(
-                    stored, render_alert(stored, names, self.highlight), render_plain(stored, names)
+                    stored,
+                    render_alert(stored, names, self.highlight, limit=room, reader=reader),
+                    render_plain(stored, names, reader, limit=room),
                 )
-            self._alerts[item_id] = alert
-        return self._alerts[item_id]
+            self._alerts[key] = alert
+        return self._alerts[key]
 
-    def _burst(self, delivery: Delivery) -> _Alert | None:
-        found = burst_message(self.store, delivery)
+    def _burst(self, delivery: Delivery, reader: Reader) -> _Alert | None:
+        found = burst_message(self.store, delivery, reader)
         return _Alert(found.stored, found.html, found.plain) if found else None
 
+    def _why(self, target: Target, stored: StoredItem, reader: Reader) -> str:
+        """Which of the target's subscriptions the item matched, as bot.routing matched
+        them: a leader taking part, its source, a keyword in its text."""
+        item = stored.item
+        followed = self._subscriptions(target)
+        taking_part = set(item.participants or item.leaders)
+        names = self.leader_names()
+        leaders = [
+            names.get(s.target, s.target)
+            for s in followed
+            if s.kind == "leader" and s.target in taking_part
+        ]
+        sources = [s.target for s in followed if s.kind == "source" and s.target == item.source]
+        keywords = frozenset(s.target for s in followed if s.kind == "keyword")
+        found = sorted(keywords_in(item.text or item.title, keywords)) if keywords else []
+        return reasons(leaders, sources, found, reader.texts)
+
+    def _explained(self, delivery: Delivery, alert: _Alert, reader: Reader) -> _Alert:
+        marked, plain = why_lines(self._why(delivery.target, alert.stored, reader))
+        if not marked:
+            return alert
+        return replace(alert, html=alert.html + marked, plain=alert.plain + plain)
+
     async def _deliver(self, delivery: Delivery) -> None:
-        alert = self._alert(delivery.item_id) if delivery.kind == "alert" else self._burst(delivery)
+        reader = self._reader(delivery.chat_id)
+        alert = (
+            self._alert(delivery.item_id, reader)
+            if delivery.kind == "alert"
+            else self._burst(delivery, reader)
+        )
         if alert is None:
             self.store.outbox.failed(delivery.id, "item no longer stored")
             self._report("failed", None, None)
             return
         if delivery.kind == "alert":
-            threaded = self._threaded(delivery, alert)
+            threaded = self._threaded(delivery, alert, reader)
             if threaded is None:
                 return
-            alert = threaded
+            alert = self._explained(delivery, threaded, reader)
         started = time.monotonic()
         outcome = await self._attempt(delivery, alert)
         self._report(outcome, time.monotonic() - started, alert.stored)
 
-    def _threaded(self, delivery: Delivery, alert: _Alert) -> _Alert | None:
+    def _threaded(self, delivery: Delivery, alert: _Alert, reader: Reader) -> _Alert | None:
         """The alert in its story's thread in that chat (bot.threads): a reply to the
         chat's first alert of the story with a heading, and who initiated it where a
         readout said so; None when it waits or is not sent at all."""
@@ -222,10 +283,11 @@ class Sender:
         # of the story; most alerts have none, and skip reading the chat's subscriptions.
         subscribed = bool(thread and thread.earlier) and any(
             s.kind == "source" and s.target == stored.item.source
-            for s in self.store.subscriptions.of(delivery.target)
+            for s in self._subscriptions(delivery.target)
         )
+        _ = reader.texts
         placement = place(
-            delivery.id, thread, stored.source_name, subscribed, editing=delivery.edit_pending
+            delivery.id, thread, stored.source_name, subscribed, delivery.edit_pending, _
         )
         if placement.action == "hold" and placement.until is not None:
             self.store.outbox.hold(delivery.id, placement.until, placement.reason)
@@ -237,14 +299,16 @@ class Sender:
         names = self.leader_names()
         said = [placement.heading] if placement.heading else []
         if thread is not None and thread.initiator:
-            said.append(f"Initiated by {names.get(thread.initiator, thread.initiator)}")
+            initiator = names.get(thread.initiator, thread.initiator)
+            said.append(_("Initiated by {leader}").format(leader=initiator))
         if not said:
             return alert
         lead = "".join(f"<i>{html.escape(line, quote=False)}</i>\n" for line in said)
+        room = MAX_MESSAGE - WHY_ROOM - len(lead)
         return _Alert(
             stored,
-            lead + render_alert(stored, names, self.highlight, limit=MAX_MESSAGE - len(lead)),
-            shorten("\n".join([*said, alert.plain]), MAX_MESSAGE),
+            lead + render_alert(stored, names, self.highlight, limit=room, reader=reader),
+            shorten("\n".join([*said, alert.plain]), MAX_MESSAGE - WHY_ROOM),
             placement.reply_to,
         )
 
@@ -341,50 +405,66 @@ class Sender:
             for target, _ in topics:
                 self.store.subscriptions.topic_announced(target)
 
-    def _topics_paused(self, topics: list[tuple[Target, str]], where: str) -> str:
+    def _topics_paused(
+        self, topics: list[tuple[Target, str]], reader: Reader, chat: tuple[str, int] | None = None
+    ) -> str:
+        """The notice, for the chat itself (``chat`` None) or for an admin, naming the chat
+        by its title and id."""
+        _ = reader.texts
         names = self.leader_names()
         kept = []
-        for target, _ in topics:
+        for target, _reason in topics:
             followed = ", ".join(
                 names.get(s.target, s.target) if s.kind == "leader" else s.target
                 for s in self.store.subscriptions.of(target)
             )
-            kept.append(f"topic {target.thread_id}: {followed or 'nothing'}")
-        ids = ", ".join(str(target.thread_id) for target, _ in topics)
-        if len(topics) == 1:
-            noun, kept_as = "topic", "What it follows is kept"
-            resumes = "resumes as soon as anyone uses a Readout command in that topic"
-        else:
-            noun, kept_as = "topics", "What they follow is kept"
-            resumes = "each resumes as soon as anyone uses a Readout command in it"
-        return shorten(
-            f"Alerts to {noun} {ids} of {where} are paused: Telegram says “{topics[0][1]}”. "
-            f"{kept_as} ({'; '.join(kept)}) and {resumes}; to follow it elsewhere, "
-            "/subscribe in another topic.",
-            NOTICE_CHARACTERS,
+            kept.append(
+                _("topic {topic}: {followed}").format(
+                    topic=target.thread_id, followed=followed or _("nothing")
+                )
+            )
+        ids = ", ".join(str(target.thread_id) for target, _reason in topics)
+        where = (
+            _("this chat")
+            if chat is None
+            else _("“{title}” ({chat})").format(title=chat[0], chat=chat[1])
         )
+        notice = _.ngettext(
+            "Alerts to topic {topics} of {where} are paused: Telegram says “{reason}”. What it "
+            "follows is kept ({kept}) and it resumes as soon as anyone uses a Readout command "
+            "in that topic; to follow it elsewhere, /subscribe in another topic.",
+            "Alerts to topics {topics} of {where} are paused: Telegram says “{reason}”. What "
+            "they follow is kept ({kept}) and each resumes as soon as anyone uses a Readout "
+            "command in it; to follow it elsewhere, /subscribe in another topic.",
+            len(topics),
+        ).format(topics=ids, where=where, reason=topics[0][1], kept="; ".join(kept))
+        return shorten(notice, NOTICE_CHARACTERS)
 
     async def _tell_topics_paused(self, chat_id: int, topics: list[tuple[Target, str]]) -> None:
         try:
             await self._pace(chat_id)
-            notice = self._topics_paused(topics, "this chat")
+            notice = self._topics_paused(topics, reader_of(self.store, chat_id))
             await self.bot.send_message(chat_id, html.escape(notice), parse_mode=ParseMode.HTML)
             return
         except (BadRequest, Forbidden) as error:  # the chat cannot be told; its admins can
             refusal = error.message
-        title = self.store.subscriptions.chat_title(chat_id) or "a chat"
-        to_admins = (
-            self._topics_paused(topics, f"“{title}” ({chat_id})")
-            + f" The chat could not be told: {refusal}."
-        )
-        log.warning("%s", to_admins)
+        chat = (self.store.subscriptions.chat_title(chat_id) or str(chat_id), chat_id)
+        english = Reader()
+        log.warning("%s", self._admins_told(topics, english, chat, refusal))
         for admin in self.admins:
+            to_admin = self._admins_told(topics, reader_of(self.store, admin), chat, refusal)
             try:
-                await self.bot.send_message(
-                    admin, html.escape(to_admins), parse_mode=ParseMode.HTML
-                )
+                await self.bot.send_message(admin, html.escape(to_admin), parse_mode=ParseMode.HTML)
             except (BadRequest, Forbidden) as error:
                 log.warning("could not tell admin %s: %s", admin, error.message)
+
+    def _admins_told(
+        self, topics: list[tuple[Target, str]], reader: Reader, chat: tuple[str, int], refusal: str
+    ) -> str:
+        _ = reader.texts
+        return _("{notice} The chat could not be told: {reason}.").format(
+            notice=self._topics_paused(topics, reader, chat), reason=refusal
+        )
 
     async def _transmit(
         self, delivery: Delivery, text: str, mode: ParseMode | None, reply_to: int | None = None

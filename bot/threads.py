@@ -21,11 +21,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from bot.i18n import N_, SOURCE_LANGUAGE, Texts, texts
 from store.stories import Thread
 
 HOLD_MARGIN = timedelta(seconds=1)
 _LANGUAGE = re.compile(r"\s*\([^)]*\)\s*$")
-_EVENTS = {"call": "call", "meeting": "meeting", "summit": "summit"}
+# What the heading calls the event, by the story's kind: a whole sentence each, since the
+# event's name changes the rest of it in Russian and Kazakh.
+_HEADINGS = {
+    "call": N_("{office}'s readout of the same call"),
+    "meeting": N_("{office}'s readout of the same meeting"),
+    "summit": N_("{office}'s readout of the same summit"),
+}
+_EVENT_HEADING = N_("{office}'s readout of the same event")
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ def place(
     source_name: str,
     subscribed_to_source: bool,
     editing: bool = False,
+    _: Texts | None = None,
 ) -> Placement:
     """Where alert ``delivery_id`` goes in its chat's thread of the story; an edit of an
     alert already sent keeps its place and its heading."""
@@ -66,15 +75,16 @@ def place(
         return Placement("send")
     parent = sent[0]
     return Placement(
-        "send", reply_to=parent.message_id, heading=heading(thread, source_name, parent.office)
+        "send",
+        reply_to=parent.message_id,
+        heading=heading(thread, source_name, parent.office, _ or texts(SOURCE_LANGUAGE)),
     )
 
 
-def heading(thread: Thread, source_name: str, parent_office: str) -> str:
+def heading(thread: Thread, source_name: str, parent_office: str, _: Texts) -> str:
     """ "Kremlin (ru) version" for another language of the parent's office, else
-    "Akorda's readout of the same call"."""
+    "Akorda's readout of the same call", in the chat's language."""
     if parent_office == thread.office:
-        return f"{source_name} version"
+        return _("{source} version").format(source=source_name)
     office = _LANGUAGE.sub("", source_name) or source_name
-    event = _EVENTS.get(thread.kind, "event")
-    return f"{office}'s readout of the same {event}"
+    return _(_HEADINGS.get(thread.kind, _EVENT_HEADING)).format(office=office)

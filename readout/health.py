@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot import notices as said
+from bot.reader import Wording
 from readout.poll import SourceOutcome
 from readout.relocation import moved_notice
 from store.store import FetchState
@@ -22,9 +24,15 @@ SHAPE_MINIMUM = 3
 
 @dataclass(frozen=True)
 class Notice:
+    """What to tell the admins, each in their own language (``said``)."""
+
     source_id: str
     announced: str | None
-    text: str
+    said: Wording
+
+    @property
+    def text(self) -> str:
+        return str(self.said)
 
 
 def judge(
@@ -32,38 +40,42 @@ def judge(
 ) -> Notice | None:
     """The notice this poll calls for, if any; ``before`` is the state before the poll."""
     source = outcome.source
-    said = before.announced
+    announced = before.announced
     if not outcome.ok:
-        if failures >= threshold and said != FAILING:
-            return Notice(
-                source.id,
-                FAILING,
-                f"⚠️ {source.name} ({source.id}) is failing: {failures} polls in a row. "
-                f"Last error: {outcome.error}",
+        if failures >= threshold and announced != FAILING:
+            failing = Wording(
+                said.SOURCE_FAILING_NOTICE,
+                source=source.name,
+                id=source.id,
+                count=failures,
+                error=outcome.error,
             )
+            return Notice(source.id, FAILING, failing)
         return None
     if outcome.moved_to or outcome.moved_back:
         return Notice(source.id, None, moved_notice(source, outcome.moved_to))
     problem = None if outcome.unchanged else layout_problem(before, outcome)
     if problem is not None:
-        if said == LAYOUT:
+        if announced == LAYOUT:
             return None
-        return Notice(
-            source.id, LAYOUT, f"⚠️ {source.name} ({source.id}): layout changed? {problem}"
+        changed = Wording(
+            said.SOURCE_LAYOUT_NOTICE, source=source.name, id=source.id, problem=problem
         )
-    if said is None or (said == LAYOUT and outcome.unchanged):
+        return Notice(source.id, LAYOUT, changed)
+    if announced is None or (announced == LAYOUT and outcome.unchanged):
         return None
-    return Notice(source.id, None, f"✅ {source.name} ({source.id}) is working again.")
+    working = Wording(said.SOURCE_RECOVERED_NOTICE, source=source.name, id=source.id)
+    return Notice(source.id, None, working)
 
 
-def layout_problem(before: FetchState, outcome: SourceOutcome) -> str | None:
+def layout_problem(before: FetchState, outcome: SourceOutcome) -> Wording | None:
     parsed, dated, linked = before.last_parsed or 0, before.last_dated or 0, before.last_linked or 0
     if parsed >= SHAPE_MINIMUM and outcome.parsed == 0:
-        return f"it returned no items (it used to return {parsed})."
+        return Wording(said.NO_ITEMS_NOW, count=parsed)
     if outcome.parsed and dated >= SHAPE_MINIMUM and outcome.dated == 0:
-        return "its items lost their dates."
+        return Wording(said.LOST_DATES)
     if outcome.parsed and linked >= SHAPE_MINIMUM and outcome.linked == 0:
-        return "its items lost their links."
+        return Wording(said.LOST_LINKS)
     return None
 
 
@@ -81,7 +93,11 @@ class FallbackChange:
 
     source_id: str
     since: str | None
-    text: str
+    said: Wording | None
+
+    @property
+    def text(self) -> str:
+        return str(self.said) if self.said is not None else ""
 
 
 def fallback_change(before: FetchState, outcome: SourceOutcome, now: str) -> FallbackChange | None:
@@ -94,11 +110,11 @@ def fallback_change(before: FetchState, outcome: SourceOutcome, now: str) -> Fal
         return None
     source = outcome.source
     if outcome.fallback and before.fallback_since is None:
-        return FallbackChange(source.id, now, f"⚠️ {source.name} ({source.id}): {FALLBACK_TEXT}.")
+        fallback = Wording(said.FALLBACK_NOTICE, source=source.name, id=source.id)
+        return FallbackChange(source.id, now, fallback)
     if not outcome.fallback and before.fallback_since is not None and outcome.parsed:
         if source.selectors is None or source.selectors.item is None:
-            return FallbackChange(source.id, None, "")  # now configured to be read by pattern
-        return FallbackChange(
-            source.id, None, f"✅ {source.name} ({source.id}): its selectors match again."
-        )
+            return FallbackChange(source.id, None, None)  # now configured to be read by pattern
+        matching = Wording(said.SELECTORS_MATCH_NOTICE, source=source.name, id=source.id)
+        return FallbackChange(source.id, None, matching)
     return None

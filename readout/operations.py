@@ -8,9 +8,10 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot import admin as said
 from bot.admin import AdminError, CheckReport
+from bot.reader import Reader, Wording
 from readout import __version__
-from readout.health import FALLBACK_TEXT
 from readout.importer import import_outlines
 from readout.poll import read_fetched, shape
 from readout.registry import Registry
@@ -44,7 +45,7 @@ class Operations:
         source = self.registry.source(source_id)
         if source is None:
             known = ", ".join(s.id for s in self.registry.sources())
-            raise AdminError(f"No source “{html.escape(source_id)}”. Known: {known}")
+            raise AdminError(Wording(said.NO_SOURCE, source=html.escape(source_id), known=known))
         return source
 
     async def _read(self, source: Source) -> tuple[Source, list[Item]]:
@@ -54,29 +55,28 @@ class Operations:
             if source.kind == "rss" and looks_like_html(fetched.body, fetched.content_type):
                 feeds = advertised_feeds(fetched.body, fetched.url)
                 if not feeds:
-                    raise AdminError(
-                        f"{html.escape(source.url)} is a web page that advertises no RSS or "
-                        "Atom feed; give the feed's address."
-                    )
+                    raise AdminError(Wording(said.NO_FEED_ON_PAGE, url=html.escape(source.url)))
                 source = Source(id=source.id, name=source.name, url=feeds[0])
                 fetched = await self.fetcher.fetch(source)
             items = (await read_fetched(fetched, source, self.registry.matcher())).items
         except SourceError as error:
-            raise AdminError(f"{html.escape(source.url)} could not be read: {error}") from None
+            raise AdminError(
+                Wording(said.UNREADABLE, url=html.escape(source.url), error=html.escape(str(error)))
+            ) from None
         return source, items
 
     async def add_source(self, source_id: str, url: str, name: str | None) -> tuple[str, int]:
         if self.registry.source(source_id) is not None:
-            raise AdminError(f"A source “{source_id}” exists already; /removesource it first.")
+            raise AdminError(Wording(said.SOURCE_EXISTS, source=source_id))
         if not url.lower().startswith(("http://", "https://")):
-            raise AdminError(f"“{html.escape(url)}” is not an http(s) URL.")
+            raise AdminError(Wording(said.NOT_HTTP, url=html.escape(url)))
         kind: SourceKind = "telegram" if is_channel_preview(url) else "rss"
         new = Source(id=source_id, name=name or source_id, url=url, kind=kind)
         source, items = await self._read(new)
         if self.registry.source(source_id) is not None:  # added by another chat meanwhile
-            raise AdminError(f"A source “{source_id}” exists already; /removesource it first.")
+            raise AdminError(Wording(said.SOURCE_EXISTS, source=source_id))
         if not items:
-            raise AdminError(f"{html.escape(source.url)} gives no items, so it was not added.")
+            raise AdminError(Wording(said.NO_ITEMS, url=html.escape(source.url)))
         self.store.admin.add_source(source)
         saved = await self.store.ingest(source.id, items)
         # No validators or body hash: the next poll parses afresh and finds these same
@@ -95,7 +95,7 @@ class Operations:
         try:
             document = parse_opml(body)
         except OpmlError as error:
-            raise AdminError(f"Not imported: {html.escape(str(error))}.") from None
+            raise AdminError(Wording(said.NOT_IMPORTED, error=html.escape(str(error)))) from None
         report = await import_outlines(document, self.registry.sources(), self.add_source)
         return report.lines()
 
@@ -122,31 +122,42 @@ class Operations:
 
     def add_leader(self, leader_id: str, name: str) -> None:
         if any(leader.id == leader_id for leader in self.registry.leaders()):
-            raise AdminError(f"A leader “{leader_id}” exists already; use /alias to add names.")
+            raise AdminError(Wording(said.LEADER_EXISTS, leader=leader_id))
         self.store.admin.add_leader(leader_id, name)
         self.registry.changed()
 
     def add_alias(self, leader_id: str, alias: str) -> str:
         leader = next((x for x in self.registry.leaders() if x.id == leader_id), None)
         if leader is None:
-            raise AdminError(f"No leader “{html.escape(leader_id)}”; see /leaders.")
+            raise AdminError(Wording(said.NO_LEADER, leader=html.escape(leader_id)))
         self.store.admin.add_alias(leader_id, alias)
         self.registry.changed()
         return leader.name
 
-    def status_header(self) -> str:
+    def status_header(self, reader: Reader) -> str:
+        _ = reader.texts
         queue = self.store.outbox.counts()
         uptime = timedelta(seconds=int(time.monotonic() - self.started))
         pending = queue.get("pending", 0)
         problem = self.telegram()
-        link = "up" if problem is None else f"⚠️ {html.escape(problem)} ({pending} waiting)"
-        return (
-            f"<b>Readout {__version__}</b> · up {uptime} · queue: "
-            f"{pending} pending, {queue.get('failed', 0)} failed, "
-            f"{queue.get('sent', 0)} sent\nTelegram: {link}"
+        link = (
+            _(said.LINK_UP)
+            if problem is None
+            else _(said.LINK_DOWN).format(problem=html.escape(problem), pending=pending)
+        )
+        return _(said.STATUS_HEADER).format(
+            version=__version__,
+            uptime=uptime,
+            pending=pending,
+            failed=queue.get("failed", 0),
+            sent=queue.get("sent", 0),
+            link=link,
         )
 
-    def status_lines(self) -> list[str]:
+    def status_lines(self, reader: Reader) -> list[str]:
+        """One line a source, its times in the reader's zone and language."""
+        _ = reader.texts
+        never = _(said.NEVER)
         states = self.store.states()
         recent = self.store.items_since(datetime.now(UTC) - timedelta(hours=24))
         lines = []
@@ -155,57 +166,61 @@ class Operations:
             count = recent.get(source.id, 0)
             name = f"<code>{html.escape(source.id)}</code>"
             if not source.enabled:
-                lines.append(f"⏸ {name} paused")
+                lines.append(_(said.SOURCE_PAUSED).format(name=name))
                 continue
             if state is None or state.last_attempt is None:
-                lines.append(f"… {name} not polled yet")
+                lines.append(_(said.NOT_POLLED).format(name=name))
                 continue
-            last = _short_time(state.last_success)
+            last = reader.when(state.last_success, never)
             if state.consecutive_failures >= self.threshold:
                 reason = html.escape(shorten(state.last_error or "", 120))
-                lines.append(
-                    f"⚠️ {name} failing since {_short_time(state.failing_since)} "
-                    f"({state.consecutive_failures}×): {reason} · last ok {last}"
+                line = _(said.SOURCE_FAILING).format(
+                    name=name,
+                    since=reader.when(state.failing_since, never),
+                    count=state.consecutive_failures,
+                    reason=reason,
+                    last=last,
                 )
             elif state.fallback_since is not None:
-                lines.append(
-                    f"⚠️ {name} {FALLBACK_TEXT} (since {_short_time(state.fallback_since)}) "
-                    f"· last ok {last} · {count} new/24h"
+                line = _(said.SOURCE_FALLBACK).format(
+                    name=name,
+                    since=reader.when(state.fallback_since, never),
+                    last=last,
+                    count=count,
                 )
             elif state.announced == "layout":
-                lines.append(f"⚠️ {name} layout changed? · last ok {last} · {count} new/24h")
+                line = _(said.SOURCE_LAYOUT).format(name=name, last=last, count=count)
             else:
                 failures = (
-                    f" · {state.consecutive_failures} failed" if state.consecutive_failures else ""
+                    _(said.FAILED_NOTE).format(count=state.consecutive_failures)
+                    if state.consecutive_failures
+                    else ""
                 )
-                lines.append(
-                    f"✅ {name} ok · last {last} · {count} new/24h{failures}{_reading(state)}"
+                line = _(said.SOURCE_OK).format(
+                    name=name, last=last, count=count, notes=failures + _reading(state, reader)
                 )
+            lines.append(line)
         return lines
 
-    def audit_lines(self, limit: int) -> list[str]:
+    def audit_lines(self, limit: int, reader: Reader) -> list[str]:
         lines = []
+        never = reader.texts(said.NEVER)
         for entry in self.store.admin.latest_audit(limit):
             who = html.escape(entry.user_name or str(entry.user_id))
             what = html.escape(f"/{entry.command} {entry.arguments}".strip())
             result = html.escape(shorten(entry.result, 120))
             mark = "✅" if entry.ok else "⛔"
-            lines.append(f"{mark} {_short_time(entry.at)} {who}: {what} → {result}")
+            lines.append(f"{mark} {reader.when(entry.at, never)} {who}: {what} → {result}")
         return lines
 
 
-def _reading(state: FetchState) -> str:
+def _reading(state: FetchState, reader: Reader) -> str:
     """What the last parse left out, and where a moved feed is being read."""
+    _ = reader.texts
     notes = ""
     if state.last_skipped:
         reason = html.escape(shorten(state.skipped_reason or "", 80))
-        notes += f" · {state.last_skipped} skipped ({reason})"
+        notes += _(said.SKIPPED_NOTE).format(count=state.last_skipped, reason=reason)
     if state.moved_to:
-        notes += f" · moved: reading {html.escape(state.moved_to)}"
+        notes += _(said.MOVED_NOTE).format(url=html.escape(state.moved_to))
     return notes
-
-
-def _short_time(iso: str | None) -> str:
-    if not iso:
-        return "never"
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%m-%d %H:%M UTC")

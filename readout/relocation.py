@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from bot import notices as said
+from bot.reader import Wording
 from scrapers.discovery import advertised_feeds, looks_like_html
 from scrapers.errors import ParseError, SourceError, StatusError
 from scrapers.fetch import GONE_STATUSES, Fetched, Fetcher, Validators
@@ -179,12 +181,9 @@ def _home(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/"
 
 
-def moved_notice(source: Source, url: str | None) -> str:
-    """What admins read, once per move: where the feed is read now and how to pin it
-    (``url`` None: the configured address works again and the detour has ended)."""
+def moved_notice(source: Source, url: str | None) -> Wording:
+    """What admins read, once per move (in their language): where the feed is read now and
+    how to pin it (``url`` None: the configured address works again, the detour has ended)."""
     if url is None:
-        return f"✅ {source.name} ({source.id}) reads its configured address again: {source.url}"
-    return (
-        f"↪️ {source.name} ({source.id}) moved: now reading {url}; pin it with "
-        f'url = "{url}" in [[sources]] (id = "{source.id}").'
-    )
+        return Wording(said.MOVED_BACK_NOTICE, source=source.name, id=source.id, url=source.url)
+    return Wording(said.MOVED_NOTICE, source=source.name, id=source.id, url=url)

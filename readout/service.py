@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.reader import Wording, reader_of
 from bot.routing import route
 from readout.atom import AtomFeeds
 from readout.config import TOKEN_ENV
@@ -636,22 +637,24 @@ class Service:
         notice = judge(before, outcome, failures, threshold)
         if notice is not None:
             store.set_announced(source.id, notice.announced)
-            await self._tell_admins(notice.text)
+            await self._tell_admins(store, notice.said)
         change = fallback_change(before, outcome, datetime.now(UTC).isoformat(timespec="seconds"))
         if change is not None:
             store.set_fallback(source.id, change.since)
-            if change.text:
-                await self._tell_admins(change.text)
+            if change.said is not None:
+                await self._tell_admins(store, change.said)
         self._announce_items(outcome)
 
-    async def _tell_admins(self, text: str) -> None:
-        """Health notices go straight to each admin; a failed one is logged, not queued."""
-        log.warning("%s", text)  # a source's change of state: one line, whoever hears it
+    async def _tell_admins(self, store: Store, said: Wording) -> None:
+        """Health notices go straight to each admin, in the language of their chat with the
+        bot (bot.reader); a failed one is logged, not queued."""
+        log.warning("%s", said)  # a source's change of state: one line, whoever hears it
         if self.application is None or not self._connected:  # the log line is all there is
             return
         from telegram.error import TelegramError
 
         for admin in self.config.settings.telegram.admins:
+            text = said.in_(reader_of(store, admin).texts)
             try:
                 await self.application.bot.send_message(admin, html.escape(text))
             except TelegramError as error:

@@ -21,6 +21,7 @@ from bot.application import SLOW_DOWN
 from bot.flood import FloodGate, TelegramLimits
 from bot.link import TelegramLink
 from bot.quota import BURST, CommandQuota, Verdict
+from bot.reader import Reader
 from readout.config import build_config
 from readout.operations import Operations
 from readout.registry import Registry
@@ -350,7 +351,7 @@ async def test_status_says_whether_telegram_is_up(
         async with Fetcher(config.settings.http.policy()) as fetcher:
             problem = "unreachable since 2026-03-21T10:00:00+00:00"
             ops = Operations(Registry(config, store), store, fetcher, 3, telegram=lambda: problem)
-            header = ops.status_header()
+            header = ops.status_header(Reader())
     assert header.endswith(f"\nTelegram: ⚠️ {problem} (0 waiting)")
 
 

@@ -80,9 +80,9 @@ def stored(published: Published) -> StoredItem:
 
 def test_alert_shows_a_date_not_a_midnight() -> None:
     first = render_alert(stored(Published(ALMATY_MIDNIGHT, date_only=True)), {}).splitlines()[0]
-    assert first == "<b>A</b> · 2026-03-21"
+    assert first == "<b>A</b> · 21 Mar 2026"
     timed = render_alert(stored(Published(ALMATY_MIDNIGHT)), {}).splitlines()[0]
-    assert timed == "<b>A</b> · 2026-03-21 00:00 UTC+05:00"
+    assert timed == "<b>A</b> · 20 Mar 2026, 19:00 UTC"
 
 
 def test_detection_latency_is_not_timed_from_a_date() -> None:

@@ -91,7 +91,7 @@ NAMES = {leader.id: leader.name for leader in LEADERS}
 
 def test_alert_says_source_time_title_leaders_and_link() -> None:
     text = render_alert(STORED, NAMES, lambda t: [(t.index("Kassym"), len(t))])
-    assert text.splitlines()[0] == "<b>Kremlin (en)</b> · 2026-03-21 17:40 UTC+03:00"
+    assert text.splitlines()[0] == "<b>Kremlin (en)</b> · 21 Mar 2026, 14:40 UTC"
     assert text.splitlines()[1] == "Talks with <b>Kassym-Jomart Tokayev</b>"
     assert "<i>Leaders:</i> Kassym-Jomart Tokayev, Vladimir Putin\n#meeting\n" in text
     assert text.endswith(
