@@ -345,7 +345,7 @@ async def _subscribe_elsewhere(
     try:
         target, chat_type, title = await can_post(context, where)
     except AdminError as error:
-        result, ok = str(error), False
+        result, ok = error.in_(_), False
     else:
         readout.store.subscriptions.ensure_chat(target.chat_id, chat_type, title)
         try:

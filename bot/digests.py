@@ -34,6 +34,7 @@ from bot.bursts import burst_message
 from bot.clock import moment, published
 from bot.hours import quiet_until
 from bot.i18n import Texts, choose_language, texts
+from bot.reader import reader_of
 from scrapers.text import shorten
 from store.digests import COLLECTED, DIGEST, DUE, QUIET, Held, HeldDeliveries
 from store.outbox import Delivery
@@ -173,9 +174,10 @@ def entries_of(store: Store, target: Target, why: str) -> list[Entry]:
     held = HeldDeliveries(store.db)
     found = []
     sides: dict[int, tuple[str, ...]] = {}
+    reader = reader_of(store, target.chat_id)
     for waiting in held.waiting(target, why):
         if waiting.kind == BURST:
-            burst = burst_message(store, _as_delivery(waiting, target))
+            burst = burst_message(store, _as_delivery(waiting, target), reader)
             if burst is not None:
                 found.append(Entry(waiting.delivery_id, burst.stored, summary=burst.html))
             continue
