@@ -101,7 +101,7 @@ class AdminOperations(Protocol):
     def status_header(self, reader: Reader) -> str: ...
     def audit_lines(self, limit: int, reader: Reader) -> list[str]: ...
     def export_opml(self) -> bytes: ...
-    async def import_opml(self, body: bytes) -> list[str]:
+    async def import_opml(self, body: bytes, words: Texts | None = None) -> list[str]:
         """Add an OPML file's feeds; the report's lines, plain text."""
         ...
 
@@ -360,7 +360,7 @@ async def import_sources(
     except TelegramError as error:
         failed = _("Could not download the file: {error}")
         raise AdminError(failed.format(error=html.escape(error.message))) from None
-    lines = await ops.import_opml(body)
+    lines = await ops.import_opml(body, _)
     return "\n".join(html.escape(line) for line in lines)
 
 

@@ -15,7 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from bot.admin import ID_PATTERN, AdminError
+from bot.i18n import N_, SOURCE_LANGUAGE, Texts, texts
 from bot.pages import plain_text
+from bot.reader import Wording
 from scrapers.model import Source
 from scrapers.opml import OpmlDocument, Outline, suggested_id
 from scrapers.urls import canonical_url
@@ -26,30 +28,52 @@ AT_ONCE = 4
 SHOWN = 40
 
 
+ID_EXISTS = N_("{source}: the id exists already")
+URL_EXISTS = N_("{title}: {url} is a source already")
+PAGE_SOURCE = N_("{title}: a web page source needs its selectors; add it in the config file")
+FAILED = N_("{title}: {error}")
+ADDED = N_("{source}: {feed} ({count} items as baseline)")
+SUMMARY = N_("Imported {added} of {total} subscriptions: {skipped} skipped, {failed} failed.")
+MORE = N_("{mark} … and {count} more")
+DEFERRED = N_(
+    "{count} more were not tried: at most {limit} are added per import; import the same "
+    "file again for the next ones."
+)
+
+Entry = Wording | str
+
+
 @dataclass
 class ImportReport:
-    """What an import did, in plain text: the CLI prints it, the chat reply escapes it."""
+    """What an import did, worded for whoever reads it (the CLI in English, an admin's
+    chat in its language), in plain text: the chat reply escapes it."""
 
-    added: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    added: list[Entry] = field(default_factory=list)
+    skipped: list[Entry] = field(default_factory=list)
+    failed: list[Entry] = field(default_factory=list)
     deferred: int = 0
 
-    def lines(self) -> list[str]:
+    def lines(self, words: Texts | None = None) -> list[str]:
+        _ = words or texts(SOURCE_LANGUAGE)
+
+        def shown(entry: Entry) -> str:
+            return entry.in_(_) if isinstance(entry, Wording) else entry
+
         total = len(self.added) + len(self.skipped) + len(self.failed) + self.deferred
         lines = [
-            f"Imported {len(self.added)} of {total} subscriptions: {len(self.skipped)} skipped, "
-            f"{len(self.failed)} failed."
+            _(SUMMARY).format(
+                added=len(self.added),
+                total=total,
+                skipped=len(self.skipped),
+                failed=len(self.failed),
+            )
         ]
         for mark, entries in (("+", self.added), ("=", self.skipped), ("!", self.failed)):
-            lines += [f"{mark} {entry}" for entry in entries[:SHOWN]]
+            lines += [f"{mark} {shown(entry)}" for entry in entries[:SHOWN]]
             if len(entries) > SHOWN:
-                lines.append(f"{mark} … and {len(entries) - SHOWN} more")
+                lines.append(_(MORE).format(mark=mark, count=len(entries) - SHOWN))
         if self.deferred:
-            lines.append(
-                f"{self.deferred} more were not tried: at most {MAX_ADDED} are added per "
-                "import; import the same file again for the next ones."
-            )
+            lines.append(_(DEFERRED).format(count=self.deferred, limit=MAX_ADDED))
         return lines
 
 
@@ -69,15 +93,13 @@ async def import_outlines(
         assert url is not None
         shown = outline.title or url
         if outline.source_id is not None and outline.source_id in taken:
-            report.skipped.append(f"{outline.source_id}: the id exists already")
+            report.skipped.append(Wording(ID_EXISTS, source=outline.source_id))
             continue
         if canonical_url(url) in urls:
-            report.skipped.append(f"{shown}: {url} is a source already")
+            report.skipped.append(Wording(URL_EXISTS, title=shown, url=url))
             continue
         if outline.kind == "html":
-            report.skipped.append(
-                f"{shown}: a web page source needs its selectors; add it in the config file"
-            )
+            report.skipped.append(Wording(PAGE_SOURCE, title=shown))
             continue
         if len(planned) >= MAX_ADDED:
             report.deferred += 1
@@ -96,9 +118,10 @@ async def import_outlines(
             try:
                 feed, count = await add_source(source_id, url, outline.title or None)
             except AdminError as error:
-                report.failed.append(f"{outline.title or url}: {plain_text(str(error))}")
+                said = error.said if isinstance(error.said, Wording) else plain_text(str(error))
+                report.failed.append(Wording(FAILED, title=outline.title or url, error=said))
                 return
-        report.added.append(f"{source_id}: {feed} ({count} items as baseline)")
+        report.added.append(Wording(ADDED, source=source_id, feed=feed, count=count))
 
     await asyncio.gather(*(add(source_id, outline) for source_id, outline in planned))
     return report

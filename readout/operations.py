@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import admin as said
 from bot.admin import AdminError, CheckReport
+from bot.i18n import Texts
 from bot.reader import Reader, Wording
 from readout import __version__
 from readout.importer import import_outlines
@@ -90,14 +91,15 @@ class Operations:
     def export_opml(self) -> bytes:
         return render_opml(self.registry.sources())
 
-    async def import_opml(self, body: bytes) -> list[str]:
-        """Add the feeds of an OPML file; a file that is not one changes nothing."""
+    async def import_opml(self, body: bytes, words: Texts | None = None) -> list[str]:
+        """Add the feeds of an OPML file, reported in ``words``' language; a file that is
+        not one changes nothing."""
         try:
             document = parse_opml(body)
         except OpmlError as error:
             raise AdminError(Wording(said.NOT_IMPORTED, error=html.escape(str(error)))) from None
         report = await import_outlines(document, self.registry.sources(), self.add_source)
-        return report.lines()
+        return report.lines(words)
 
     def remove_source(self, source_id: str) -> None:
         self._known(source_id)

@@ -33,7 +33,10 @@ def _id(message: Message) -> str:
 def in_code() -> set[str]:
     """The message ids the code marks, read as pybabel reads them (babel.cfg)."""
     found = extract_from_dir(
-        str(ROOT), method_map=[("bot/**.py", "python")], keywords=KEYWORDS, strip_comment_tags=True
+        str(ROOT),
+        method_map=[("bot/**.py", "python"), ("readout/importer.py", "python")],
+        keywords=KEYWORDS,
+        strip_comment_tags=True,
     )
     ids = set()
     for _filename, _line, message, _comments, _context in found:

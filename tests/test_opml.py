@@ -304,3 +304,21 @@ async def test_import_without_a_file_or_of_a_bad_one_changes_nothing(
 async def as_admin_reply(h: Harness, text: str, to: dict) -> str:
     reply = await h.command(text, chat_id=ADMIN, user_id=ADMIN, reply_to=to)
     return html.unescape(re.sub(r"<[^>]+>", "", str(reply["text"])))
+
+
+def test_an_import_report_is_worded_in_the_reader_s_language() -> None:
+    from bot.i18n import texts
+    from bot.reader import Wording
+    from readout.importer import ADDED, ID_EXISTS, ImportReport
+
+    report = ImportReport(
+        added=[Wording(ADDED, source="tass", feed="https://tass.ru/rss", count=3)],
+        skipped=[Wording(ID_EXISTS, source="kremlin-en")],
+    )
+    english, russian = report.lines(), report.lines(texts("ru"))
+    assert english[0] == "Imported 1 of 2 subscriptions: 1 skipped, 0 failed."
+    assert russian[0] == "Импортировано 1 из 2: пропущено 1, с ошибкой 0."
+    assert russian[1:] == [
+        "+ tass: https://tass.ru/rss (материалов в базовой линии: 3)",
+        "= kremlin-en: такой id уже есть",
+    ]
