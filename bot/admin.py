@@ -145,6 +145,11 @@ def admin_command(
         if message is None or user is None or operations is None:
             return
         arguments = list(context.args or [])
+        # The chat and its writer's language are recorded as for any command, so notices
+        # the bot sends an admin on its own (a source failing) come in their language.
+        from bot.chat import seen  # bot.chat names this module's Protocol
+
+        seen(update, context)
         _ = reader_for(update, context).texts
         reply: str | Document
         if user.id not in admins(context):
