@@ -5,9 +5,10 @@ read timeout), a cap on the *decompressed* size (a 50 KB gzip bomb is 5 GB of XM
 redirect limit, conditional GET so unchanged feeds cost a 304, and the private-address
 guard. Failures become FetchError with a sentence an operator can act on.
 
-The client is aiohttp's: its C HTTP parser makes an unchanged source's request a tenth
-of what httpx spent on it (0.2 ms of CPU against 2.1 ms, measured on a 1,000-source
-cycle of 304s), and at a cycle's concurrency that CPU was what held the cycle back.
+The client is aiohttp's: its C HTTP parser makes a 304 a tenth of what httpx spent on it
+(0.2 ms of CPU against 2.1 ms, each client alone on a 1,000-source cycle of 304s; a whole
+unchanged source's poll went from 1.7 ms to 0.4-0.5 ms), and at a cycle's concurrency
+that CPU was what held the cycle back.
 """
 
 from __future__ import annotations
