@@ -257,7 +257,7 @@ async def poll_source(
     with _collector.during(len(fetched.body)):
         saved = await store.ingest(source.id, items, route=route)
     count, dated, linked = shape(items)
-    store.record_success(
+    await store.succeeded(
         source.id,
         etag=fetched.etag,
         last_modified=fetched.last_modified,

@@ -2,9 +2,9 @@
 
 Sources can be added from chat, so a source URL is untrusted input: without this, anyone
 an admin trusts with a URL could make Readout probe the container's own network. The
-check happens where the socket is opened, on the address actually connected to, so a
-name that resolves differently the second time (DNS rebinding) or a redirect to
-``http://169.254.169.254/`` is refused as well.
+check is made on the addresses the connection is opened to (the resolver's answer), so a
+name that resolves differently the second time (DNS rebinding) is refused, and on every
+hop of a redirect, so ``http://169.254.169.254/`` is refused there as well.
 """
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable
-from typing import Any
 
-import httpcore
+import aiohttp
+from aiohttp.abc import ResolveResult
 
 from scrapers.errors import FetchError
 
@@ -69,47 +68,23 @@ def _refused(shown: str) -> PrivateAddressError:
     )
 
 
-class PublicOnlyBackend(httpcore.AsyncNetworkBackend):
-    """An httpcore network backend that connects only to public addresses."""
+class PublicOnlyResolver(aiohttp.ThreadedResolver):
+    """A resolver that answers only with public addresses: the connector connects to what
+    it returns, so this is the check on the address actually connected to. (A literal
+    address never reaches a resolver; the fetcher checks those before each request.)"""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = inner or httpcore.AnyIOBackend()
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        addresses = await resolve(host, port)
-        for address in addresses:
-            refuse_private_host(address, named=host)
-        last_error: Exception = httpcore.ConnectError(f"no address for {host}")
-        for address in addresses:
-            try:
-                return await self._inner.connect_tcp(
-                    address, port, timeout, local_address, socket_options
-                )
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
-                last_error = error
-        raise last_error
-
-    async def connect_unix_socket(
-        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
-    ) -> httpcore.AsyncNetworkStream:
-        raise PrivateAddressError("refused: unix sockets are never a public address")
-
-    async def sleep(self, seconds: float) -> None:
-        await self._inner.sleep(seconds)
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await super().resolve(host, port, family)
+        for result in found:
+            refuse_private_host(result["host"], named=host)
+        return found
 
 
 async def resolve(host: str, port: int) -> list[str]:
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host.strip("[]"), port, type=socket.SOCK_STREAM
-        )
-    except socket.gaierror as error:
-        raise httpcore.ConnectError(f"cannot resolve {host}: {error.strerror}") from error
+    """The addresses ``host`` has here; OSError when it has none."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host.strip("[]"), port, type=socket.SOCK_STREAM
+    )
     return list(dict.fromkeys(str(info[4][0]) for info in infos))

@@ -4,25 +4,27 @@ Every fetch has an overall deadline (a server that drips one byte a second never
 read timeout), a cap on the *decompressed* size (a 50 KB gzip bomb is 5 GB of XML), a
 redirect limit, conditional GET so unchanged feeds cost a 304, and the private-address
 guard. Failures become FetchError with a sentence an operator can act on.
+
+The client is aiohttp's: its C HTTP parser makes a 304 a tenth of what httpx spent on it
+(0.2 ms of CPU against 2.1 ms, each client alone on a 1,000-source cycle of 304s; a whole
+unchanged source's poll went from 1.7 ms to 0.4-0.5 ms), and at a cycle's concurrency
+that CPU was what held the cycle back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-import httpcore
-import httpx
+import aiohttp
 
-from scrapers.addresses import PublicOnlyBackend, literal_address, refuse_private_host, resolve
+from scrapers.addresses import PublicOnlyResolver, literal_address, refuse_private_host, resolve
 from scrapers.errors import FetchError, StatusError
 from scrapers.model import DEFAULT_USER_AGENT, Source
 
@@ -31,6 +33,12 @@ from scrapers.model import DEFAULT_USER_AGENT, Source
 PROXIED_RESOLVE_SECONDS = 2.0
 # Statuses that say the address itself is wrong, so the page sent with them is worth reading.
 GONE_STATUSES = (404, 410)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+# How long a name's addresses are reused: a cycle asks each office's host several times.
+DNS_CACHE_SECONDS = 300
+# Longest header line accepted; aiohttp's default (8 kB) is below what some sites send
+# in one Set-Cookie, and h11, the client before it, took 16 kB.
+MAX_HEADER_LINE = 16_384
 _ACCEPT = (
     "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, "
     "text/html;q=0.8, */*;q=0.5"
@@ -103,16 +111,18 @@ class HostSlots:
 
 
 class Fetcher:
-    """Fetches sources over pooled connections, at most ``policy.concurrency`` at once
-    and ``policy.per_host`` at once from any one host.
+    """Fetches sources over pooled, kept-alive connections, at most ``policy.concurrency``
+    at once and ``policy.per_host`` at once from any one host.
 
-    TLS verification and proxies are per source, and httpx fixes both per client, so
-    there is one client per combination in use, made on first need.
+    One session for direct fetches, whose resolver refuses private addresses, and one
+    for proxied ones (the proxy's own address is the operator's choice, and the target's
+    is vetted per hop instead); TLS settings and the proxy are given per request.
     """
 
     def __init__(self, policy: FetchPolicy) -> None:
         self.policy = policy
-        self._clients: dict[tuple[bool, str | None, str | None], httpx.AsyncClient] = {}
+        self._sessions: dict[bool, aiohttp.ClientSession] = {}
+        self._tls: dict[str, ssl.SSLContext] = {}
         self._slots = asyncio.Semaphore(policy.concurrency)
         self._hosts = HostSlots(policy.per_host)
 
@@ -128,9 +138,9 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        clients, self._clients = list(self._clients.values()), {}
-        for client in clients:
-            await client.aclose()
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.close()
 
     async def fetch(
         self, source: Source, validators: Validators = Validators(), url: str | None = None
@@ -140,26 +150,21 @@ class Fetcher:
         async with self._hosts.hold(target), self._slots:
             try:
                 async with asyncio.timeout(self.policy.timeout):
-                    return await self._get(source, target, validators)
-            except TimeoutError as error:
+                    return await self._follow(source, target, validators)
+            except TimeoutError as error:  # aiohttp's own timeouts are TimeoutErrors too
                 raise FetchError(f"timed out after {self.policy.timeout:g}s") from error
-            except httpx.TimeoutException as error:
-                raise FetchError(f"timed out after {self.policy.timeout:g}s") from error
-            except httpx.TooManyRedirects as error:
-                raise FetchError(
-                    f"too many redirects (more than {self.policy.max_redirects})"
-                ) from error
-            except httpx.ConnectError as error:
+            except aiohttp.ClientConnectorError as error:
                 raise FetchError(_connect_problem(error)) from error
-            except httpx.UnsupportedProtocol as error:
-                raise FetchError(f"not an http(s) address: {error}") from error
-            except (httpx.InvalidURL, ValueError) as error:
+            except aiohttp.ClientSSLError as error:
+                raise FetchError(_connect_problem(error)) from error
+            except (aiohttp.InvalidURL, ValueError) as error:
                 raise FetchError(f"invalid address: {error}") from error
-            except httpx.HTTPError as error:
+            except aiohttp.ClientError as error:
                 raise FetchError(f"HTTP error: {error or type(error).__name__}") from error
 
-    async def _get(self, source: Source, url: str, validators: Validators) -> Fetched:
-        client = self._client(source)
+    async def _follow(self, source: Source, url: str, validators: Validators) -> Fetched:
+        """Each hop of a redirect chain asked for and vetted here, so the limit, the
+        private-address guard and the final address are this module's, not the client's."""
         headers = {
             "User-Agent": source.user_agent or self.policy.user_agent,
             "Accept": _ACCEPT,
@@ -170,33 +175,55 @@ class Fetcher:
             headers["If-None-Match"] = validators.etag
         if validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
-        async with client.stream("GET", url, headers=headers) as response:
-            if response.status_code == 304:
-                body = b""
-            elif response.status_code >= 400:
-                phrase = response.reason_phrase or ""
-                gone = response.status_code in GONE_STATUSES
-                limit = self.policy.max_bytes if gone else ERROR_BODY_BYTES
-                try:
-                    body = await self._read_capped(response, min(limit, self.policy.max_bytes))
-                except FetchError:
-                    if gone:
-                        raise
-                    body = b""
-                kept = _fetched(response, body, validators)
-                raise StatusError(
-                    f"HTTP {response.status_code} {phrase}".strip(),
-                    kept.status,
-                    kept.url,
-                    kept.body,
-                    kept.content_type,
-                    kept.headers,
-                )
-            else:
-                body = await self._read_capped(response)
-            return _fetched(response, body, validators)
+        session = self._session(proxied=source.proxy is not None)
+        tls = self._tls_for(source)
+        for _hop in range(self.policy.max_redirects + 1):
+            await self._vet(url, proxied=source.proxy is not None)
+            async with session.get(
+                url, headers=headers, allow_redirects=False, ssl=tls, proxy=source.proxy
+            ) as response:
+                location = response.headers.get("Location")
+                if response.status not in REDIRECT_STATUSES or not location:
+                    return await self._answer(response, validators)
+                url = urljoin(str(response.url), location)
+        raise FetchError(f"too many redirects (more than {self.policy.max_redirects})")
 
-    async def _read_capped(self, response: httpx.Response, limit: int | None = None) -> bytes:
+    async def _vet(self, url: str, proxied: bool) -> None:
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in ("http", "https"):
+            raise FetchError(f"not an http(s) address: {url}")
+        if not self.policy.allow_private_addresses:
+            await _vet_hop(url, resolve_names=proxied)
+
+    async def _answer(self, response: aiohttp.ClientResponse, validators: Validators) -> Fetched:
+        if response.status == 304:
+            body = b""
+        elif response.status >= 400:
+            phrase = response.reason or ""
+            gone = response.status in GONE_STATUSES
+            limit = self.policy.max_bytes if gone else ERROR_BODY_BYTES
+            try:
+                body = await self._read_capped(response, min(limit, self.policy.max_bytes))
+            except FetchError:
+                if gone:
+                    raise
+                body = b""
+            kept = _fetched(response, body, validators)
+            raise StatusError(
+                f"HTTP {response.status} {phrase}".strip(),
+                kept.status,
+                kept.url,
+                kept.body,
+                kept.content_type,
+                kept.headers,
+            )
+        else:
+            body = await self._read_capped(response)
+        return _fetched(response, body, validators)
+
+    async def _read_capped(
+        self, response: aiohttp.ClientResponse, limit: int | None = None
+    ) -> bytes:
         limit = self.policy.max_bytes if limit is None else limit
         too_big = FetchError(f"response larger than {limit} bytes (http.max_bytes)")
         declared = response.headers.get("Content-Length", "")
@@ -205,30 +232,48 @@ class Fetcher:
         encoding = response.headers.get("Content-Encoding", "identity").lower().strip()
         chunks: list[bytes] = []
         size = 0
-        async for chunk in _decoded(response.aiter_raw(), encoding, limit):
+        async for chunk in _decoded(response.content.iter_any(), encoding, limit):
             size += len(chunk)
             if size > limit:
                 raise too_big
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _client(self, source: Source) -> httpx.AsyncClient:
-        key = (source.verify_tls, source.ca_bundle, source.proxy)
-        client = self._clients.get(key)
-        if client is None:
-            vet: Callable[..., Any] = functools.partial(
-                _vet_hop, resolve_names=source.proxy is not None
+    def _session(self, proxied: bool) -> aiohttp.ClientSession:
+        session = self._sessions.get(proxied)
+        if session is None:
+            guarded = not proxied and not self.policy.allow_private_addresses
+            connector = aiohttp.TCPConnector(
+                # As many connections kept as fetches run at once: fewer, and every cycle
+                # closes and reopens connections to the sources it just polled.
+                limit=self.policy.concurrency,
+                limit_per_host=self.policy.per_host,
+                ttl_dns_cache=DNS_CACHE_SECONDS,
+                resolver=PublicOnlyResolver() if guarded else None,
             )
-            hooks = {} if self.policy.allow_private_addresses else {"request": [vet]}
-            client = self._clients[key] = httpx.AsyncClient(
-                transport=_transport(source, self.policy),
-                event_hooks=hooks,
-                follow_redirects=True,
-                max_redirects=self.policy.max_redirects,
-                timeout=httpx.Timeout(self.policy.timeout),
+            session = self._sessions[proxied] = aiohttp.ClientSession(
+                connector=connector,
+                # Decompressed here, bounded by what is still allowed (a bomb's defence).
+                auto_decompress=False,
+                timeout=aiohttp.ClientTimeout(
+                    total=None, sock_connect=self.policy.timeout, sock_read=self.policy.timeout
+                ),
+                cookie_jar=aiohttp.CookieJar(unsafe=True),
                 trust_env=False,
+                max_line_size=MAX_HEADER_LINE,
+                max_field_size=MAX_HEADER_LINE,
             )
-        return client
+        return session
+
+    def _tls_for(self, source: Source) -> ssl.SSLContext | bool:
+        if source.ca_bundle:
+            context = self._tls.get(source.ca_bundle)
+            if context is None:
+                context = self._tls[source.ca_bundle] = ssl.create_default_context(
+                    cafile=source.ca_bundle
+                )
+            return context
+        return source.verify_tls
 
 
 def _host(url: str) -> str:
@@ -240,73 +285,50 @@ def _host(url: str) -> str:
         return url
 
 
-def _fetched(response: httpx.Response, body: bytes, validators: Validators) -> Fetched:
+def _fetched(response: aiohttp.ClientResponse, body: bytes, validators: Validators) -> Fetched:
     return Fetched(
         url=str(response.url),
-        status=response.status_code,
+        status=response.status,
         body=body,
         etag=response.headers.get("ETag") or validators.etag,
         last_modified=response.headers.get("Last-Modified") or validators.last_modified,
         content_type=response.headers.get("Content-Type"),
-        headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.headers.raw),
+        headers=tuple((k.decode("latin-1"), v.decode("latin-1")) for k, v in response.raw_headers),
     )
 
 
-def _transport(source: Source, policy: FetchPolicy) -> httpx.AsyncHTTPTransport:
-    verify: ssl.SSLContext | bool
-    if source.ca_bundle:
-        verify = ssl.create_default_context(cafile=source.ca_bundle)
-    else:
-        verify = source.verify_tls
-    # As many idle connections kept as fetches run at once: fewer, and every cycle closes
-    # and reopens connections to the sources it just polled.
-    limits = httpx.Limits(
-        max_connections=policy.concurrency, max_keepalive_connections=policy.concurrency
-    )
-    transport = httpx.AsyncHTTPTransport(
-        verify=verify, proxy=source.proxy, limits=limits, trust_env=False
-    )
-    if source.proxy is None and not policy.allow_private_addresses:
-        # httpx takes no network backend, so its pool is rebuilt with the guarded one;
-        # test_private_address_is_refused fails if a new httpx stops honouring this.
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            network_backend=PublicOnlyBackend(),
-        )
-    return transport
+async def _vet_hop(url: str, resolve_names: bool) -> None:
+    """Every request of a fetch, the first and each redirect.
 
-
-async def _vet_hop(request: httpx.Request, resolve_names: bool) -> None:
-    """Every request of a fetch, the first and each redirect, whatever the transport.
-
-    Without a proxy, PublicOnlyBackend also vets the address actually connected to. With
-    one, the proxy connects and resolves, so what can be checked here is checked: a literal
+    Without a proxy, PublicOnlyResolver also vets the addresses actually connected to
+    (a literal address is connected to as it is, so it is checked here). With one, the
+    proxy connects and resolves, so what can be checked here is checked: a literal
     address in any spelling a resolver accepts, ``localhost`` names, and a name that
     resolves *here* to a private address (the proxy may resolve it differently; one that
     must never reach an internal network should refuse such targets itself).
     """
-    host = request.url.host
+    parts = urlsplit(url)
+    host = parts.hostname or ""
     refuse_private_host(host)
     if not resolve_names or literal_address(host) is not None:
         return
-    with contextlib.suppress(TimeoutError, httpcore.ConnectError):
+    with contextlib.suppress(TimeoutError, OSError):
         async with asyncio.timeout(PROXIED_RESOLVE_SECONDS):
-            addresses = await resolve(host, request.url.port or 80)
+            addresses = await resolve(host, parts.port or 80)
         for address in addresses:
             refuse_private_host(address, named=host)
 
 
-def _connect_problem(error: httpx.ConnectError) -> str:
+def _connect_problem(error: aiohttp.ClientError) -> str:
     text = str(error)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+    if isinstance(error, aiohttp.ClientConnectorCertificateError) or (
+        "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text
+    ):
         return (
             "TLS certificate not trusted; give this source a ca_bundle, "
             "or verify_tls = false if you accept the risk"
         )
-    if "SSL" in text or "TLS" in text:
+    if isinstance(error, aiohttp.ClientSSLError) or "SSL" in text or "TLS" in text:
         return f"TLS handshake failed: {text}"
     return f"could not connect: {text or type(error).__name__}"
 
@@ -314,7 +336,7 @@ def _connect_problem(error: httpx.ConnectError) -> str:
 async def _decoded(raw: AsyncIterator[bytes], encoding: str, limit: int) -> AsyncIterator[bytes]:
     """Decompress incrementally, never producing more than ``limit + 1`` bytes in memory.
 
-    httpx's own decoders inflate a whole network chunk at once, which a bomb turns into
+    A client's own decoders inflate a whole network chunk at once, which a bomb turns into
     gigabytes; here each step is bounded by what is still allowed.
     """
     if encoding in ("", "identity"):

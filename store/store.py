@@ -465,6 +465,16 @@ class Store:
             lambda store: store.save_items(source_id, items, route=route, pause=WRITER_PAUSE)
         )
 
+    async def succeeded(self, source_id: str, **fields: Any) -> None:
+        """``record_success`` on the writer thread, after a changed source's ``ingest``:
+        on the loop it waits out whatever save the writer is in (``busy_timeout``), and
+        every fetch of the cycle waits with it. (An unchanged source records on the loop:
+        a thread hop would cost it more than its whole fetch.)"""
+        if self._path == ":memory:":
+            self.record_success(source_id, **fields)
+            return
+        await self._on_writer(lambda store: store.record_success(source_id, **fields))
+
     async def unchanged(self, items: Sequence[Item]) -> list[bool]:
         """``stored_as_is`` off the event loop, for the same reason as ``ingest``: a large
         feed's keys and hashes take as long to read as to store."""

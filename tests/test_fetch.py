@@ -226,6 +226,20 @@ async def test_a_name_that_resolves_to_a_private_address_is_refused_through_a_pr
     assert len(site.requests) == 1
 
 
+async def test_a_name_that_resolves_to_a_private_address_is_refused(site: FixtureSite) -> None:
+    """Without a proxy the addresses connected to are the resolver's, and it refuses
+    private ones: a name is no way around the guard (nor is DNS rebinding)."""
+    name = socket.gethostname()
+    resolved = _resolved(name)
+    if resolved is None or is_public_address(resolved):
+        pytest.skip(f"{name} does not resolve to a private address here")
+    site.add("/feed", "<rss/>")
+    port = site.server.server_address[1]
+    with pytest.raises(PrivateAddressError, match=re.escape(f"{name} (")):
+        await fetch(f"http://{name}:{port}/feed", FetchPolicy())
+    assert site.requests == []
+
+
 def _resolved(name: str) -> str | None:
     try:
         return str(socket.getaddrinfo(name, 80, type=socket.SOCK_STREAM)[0][4][0])

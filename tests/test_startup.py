@@ -97,7 +97,7 @@ def test_the_service_module_polls_without_the_telegram_side(tmp_path: Path) -> N
         json.loads(done.stdout)
     )
     assert "telegram" not in modules and "bot.sender" not in modules
-    assert {"apscheduler", "httpx", "sqlite_utils"} <= modules
+    assert {"apscheduler", "aiohttp", "sqlite_utils"} <= modules
 
 
 def test_stories_reads_the_store_without_the_network_or_the_feed_parser(tmp_path: Path) -> None:
