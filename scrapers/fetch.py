@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl
 import zlib
 from collections.abc import AsyncIterator
@@ -27,6 +28,8 @@ import aiohttp
 from scrapers.addresses import PublicOnlyResolver, literal_address, refuse_private_host, resolve
 from scrapers.errors import FetchError, StatusError
 from scrapers.model import DEFAULT_USER_AGENT, Source
+
+log = logging.getLogger(__name__)
 
 # A proxied fetch resolves each hop's name here only to vet it; a resolver that is slow or
 # absent (the proxy may be the only way out) must not eat the fetch's deadline.
@@ -182,6 +185,8 @@ class Fetcher:
             async with session.get(
                 url, headers=headers, allow_redirects=False, ssl=tls, proxy=source.proxy
             ) as response:
+                if log.isEnabledFor(logging.DEBUG):  # -vv: what was asked and answered
+                    log.debug('HTTP Request: GET %s "%s %s"', url, response.status, response.reason)
                 location = response.headers.get("Location")
                 if response.status not in REDIRECT_STATUSES or not location:
                     return await self._answer(response, validators)
