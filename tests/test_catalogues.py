@@ -136,3 +136,18 @@ def test_a_chat_reads_its_choice_else_its_writer_s_language(
     chosen: str | None, seen: str | None, expected: str
 ) -> None:
     assert choose_language(chosen, seen) == expected
+
+
+def test_every_catalogue_is_shipped_in_the_package() -> None:
+    """An installed Readout (pip install ., the Docker image) reads the catalogues from
+    the package: each must be named by a package-data pattern, or Russian and Kazakh
+    readers would get an error instead of their language."""
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        patterns = tomllib.load(file)["tool"]["setuptools"]["package-data"]["bot"]
+    bot = ROOT / "bot"
+    shipped = {path for pattern in patterns for path in bot.glob(pattern)}  # as setuptools globs
+    catalogues = set(LOCALE_DIR.rglob("*.po*"))
+    assert len(catalogues) == len(LANGUAGES)
+    assert sorted(catalogues - shipped) == []
