@@ -5,7 +5,10 @@ is compared with plain_text on hand-written hard cases and on every title, summa
 content feedparser returns for the fixture feeds and the corpus.
 """
 
+import random
 import re
+import sys
+import unicodedata
 from pathlib import Path
 
 import feedparser
@@ -15,7 +18,7 @@ from scrapers import feeds
 from scrapers.errors import ParseError
 from scrapers.feeds import parse_feed
 from scrapers.model import Source
-from scrapers.text import normalize_space, plain_text, soup_text
+from scrapers.text import clean, normalize_space, plain_text, soup_text
 from tests.conftest import CORPUS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -111,3 +114,15 @@ def test_items_are_the_same_without_resolving_addresses_inside_markup(
     fast = read_all()
     monkeypatch.setattr(feeds, "RESOLVE_MARKUP_URIS", True)
     assert fast == read_all()
+
+
+def test_normalize_space_collapses_every_kind_of_whitespace_to_one_space() -> None:
+    """The fast split is held to what one regex over Unicode whitespace gives."""
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    pieces = [*spaces, "Путин", "Xi", "\u00ad", "\u200b", "a", "é", "e\u0301"]
+    invisible = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+    rng = random.Random(13)
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12)))
+        visible = invisible.sub("", unicodedata.normalize("NFC", clean(text)))
+        assert normalize_space(text) == re.sub(r"\s+", " ", visible).strip(), repr(text)
