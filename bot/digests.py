@@ -32,6 +32,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.bursts import burst_message
 from bot.clock import moment, published
+from bot.flood import retry_after_seconds
 from bot.hours import quiet_until
 from bot.i18n import Texts, choose_language, texts
 from bot.reader import reader_of
@@ -239,8 +240,7 @@ async def post(
                 link_preview_options=NO_PREVIEW,
             )
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            seconds = retry_after_seconds(error)
             return _later(store, target, why, seconds + 0.5, f"flood control: {seconds:g}s")
         except ChatMigrated as error:
             store.subscriptions.move_chat(target.chat_id, error.new_chat_id)

@@ -102,7 +102,7 @@ class FloodGate(BaseRateLimiter[int]):
             try:
                 return await self._limited(chat, callback, args, kwargs)
             except RetryAfter as error:
-                wait = _seconds(error.retry_after)
+                wait = retry_after_seconds(error)
                 self._hold(chat, wait)
                 if attempt == retries:
                     raise
@@ -154,5 +154,8 @@ def _chat_key(chat_id: object) -> ChatKey:
     return text
 
 
-def _seconds(value: timedelta | float) -> float:
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Seconds Telegram asks to wait: a timedelta with PTB_TIMEDELTA (bot.application sets
+    it), else a number."""
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)

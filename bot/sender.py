@@ -47,6 +47,7 @@ from bot.alerts import (
 )
 from bot.bursts import burst_message
 from bot.digests import held_back
+from bot.flood import retry_after_seconds
 from bot.reader import Reader, reader_of
 from bot.routing import keywords_in
 from bot.threads import place
@@ -79,12 +80,6 @@ class _Alert:
     html: str
     plain: str
     reply_to: int | None = None
-
-
-def _retry_after(error: RetryAfter) -> float:
-    """Seconds to wait: a timedelta with PTB_TIMEDELTA (bot.application sets it), else int."""
-    value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 class Sender:
@@ -325,7 +320,7 @@ class Sender:
         try:
             return await self._transmit(delivery, alert.html, ParseMode.HTML, alert.reply_to)
         except RetryAfter as error:
-            wait = _retry_after(error)
+            wait = retry_after_seconds(error)
             outbox.retry_at(
                 delivery.id, _after(wait + 0.5), f"flood control: retry after {wait:g}s"
             )
