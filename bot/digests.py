@@ -34,8 +34,8 @@ from bot.bursts import burst_message
 from bot.clock import moment, published
 from bot.flood import retry_after_seconds
 from bot.hours import quiet_until
-from bot.i18n import Texts, choose_language, texts
-from bot.reader import reader_of
+from bot.i18n import Texts, texts
+from bot.reader import Reader, reader_of
 from scrapers.text import shorten
 from store.digests import COLLECTED, DIGEST, DUE, QUIET, Held, HeldDeliveries
 from store.outbox import Delivery
@@ -167,15 +167,10 @@ class DeliversAlerts(Protocol):
     async def _pace(self, chat_id: int) -> None: ...
 
 
-def _language(chosen: Preferences) -> str:
-    return choose_language(chosen.language, chosen.seen_language)
-
-
-def entries_of(store: Store, target: Target, why: str) -> list[Entry]:
+def entries_of(store: Store, target: Target, why: str, reader: Reader) -> list[Entry]:
     held = HeldDeliveries(store.db)
     found = []
     sides: dict[int, tuple[str, ...]] = {}
-    reader = reader_of(store, target.chat_id)
     for waiting in held.waiting(target, why):
         if waiting.kind == BURST:
             burst = burst_message(store, _as_delivery(waiting, target), reader)
@@ -222,13 +217,13 @@ async def post(
     outcome: "sent", "retried" or "failed"."""
     now = now or datetime.now(UTC)
     held = HeldDeliveries(store.db)
-    chosen = store.preferences.of(target.chat_id)
-    entries = entries_of(store, target, why)
+    reader = reader_of(store, target.chat_id)
+    entries = entries_of(store, target, why, reader)
     gone = set(_waiting_ids(store, target, why)) - {e.delivery_id for e in entries}
     held.failed(sorted(gone), "item no longer stored")
     if not entries:
         return "sent"
-    pages = render_digest(entries, chosen.timezone, _language(chosen), now, quiet=why == QUIET)
+    pages = render_digest(entries, reader.zone, reader.language, now, quiet=why == QUIET)
     for page in pages:
         await pace(target.chat_id)
         try:
@@ -267,11 +262,15 @@ def _later(store: Store, target: Target, why: str, seconds: float, error: str) -
     return "retried"
 
 
-async def held_back(sender: DeliversAlerts, delivery: Delivery) -> bool:
+async def held_back(sender: DeliversAlerts, delivery: Delivery, chosen: Preferences) -> bool:
     """The sender's hook: True when ``delivery`` is not the sender's to send now (it
-    waits for quiet hours or a digest, or a digest has just carried it)."""
+    waits for quiet hours or a digest, or a digest has just carried it). ``chosen`` is the
+    chat's preferences as the sender read them this round: most chats keep neither quiet
+    hours nor a digest, and their alerts pass without a query."""
     if delivery.edit_pending:
         return False  # an edit rings no bell
+    if delivery.held is None and chosen.quiet is None and chosen.digest == DIGEST_OFF:
+        return False  # nothing held it, nothing will: no digest can have carried it
     store = sender.store
     held = HeldDeliveries(store.db)
     state = held.state(delivery.id)
@@ -281,7 +280,6 @@ async def held_back(sender: DeliversAlerts, delivery: Delivery) -> bool:
     if why == DUE:
         await post(store, sender.bot, delivery.target, DUE, sender._pace)
         return True
-    chosen = store.preferences.of(delivery.chat_id)
     now = datetime.now(UTC)
     if delivery.kind in COLLECTED and chosen.digest != DIGEST_OFF:
         held.hold(delivery.id, DIGEST, None)

@@ -48,11 +48,12 @@ from bot.alerts import (
 from bot.bursts import burst_message
 from bot.digests import held_back
 from bot.flood import retry_after_seconds
-from bot.reader import Reader, reader_of
+from bot.reader import Reader, reader_from, reader_of
 from bot.routing import keywords_in
 from bot.threads import place
 from scrapers.text import shorten
 from store.outbox import Delivery
+from store.preferences import Preferences
 from store.store import Store, StoredItem
 from store.subscriptions import Subscription, Target
 
@@ -114,7 +115,7 @@ class Sender:
         # Read once per drain round, however many alerts they serve: an item's message for
         # each language and zone, each chat's reader, and each target's subscriptions.
         self._alerts: dict[tuple[int, Reader], _Alert | None] = {}
-        self._readers: dict[int, Reader] = {}
+        self._chosen: dict[int, Preferences] = {}
         self._followed: dict[Target, list[Subscription]] = {}
 
     def wake(self) -> None:
@@ -159,7 +160,7 @@ class Sender:
             # One item fans out to many chats: read and render it once per round for each
             # language and zone they read it in, not once per chat.
             self._alerts.clear()
-            self._readers.clear()
+            self._chosen.clear()
             self._followed.clear()
             by_chat: dict[int, list[Delivery]] = defaultdict(list)
             for delivery in due:
@@ -180,7 +181,8 @@ class Sender:
                 if delivery.thread_id and self.store.subscriptions.topic_paused(delivery.target):
                     self.store.outbox.skip_topic(delivery.target, "topic paused")
                     continue
-                if await held_back(self, delivery):  # quiet hours and digests: bot.digests
+                chosen = self._preferences(delivery.chat_id)
+                if await held_back(self, delivery, chosen):  # quiet hours, digests
                     continue
                 await self._pace(delivery.chat_id)
                 await self._deliver(delivery)
@@ -193,11 +195,15 @@ class Sender:
                 await asyncio.sleep(wait)
         self._last_sent[chat_id] = time.monotonic()
 
+    def _preferences(self, chat_id: int) -> Preferences:
+        """The chat's choices (its language, zone, quiet hours, digest), read once per round."""
+        if chat_id not in self._chosen:
+            self._chosen[chat_id] = self.store.preferences.of(chat_id)
+        return self._chosen[chat_id]
+
     def _reader(self, chat_id: int) -> Reader:
-        """The chat's language and zone (bot.reader), read once per round."""
-        if chat_id not in self._readers:
-            self._readers[chat_id] = reader_of(self.store, chat_id)
-        return self._readers[chat_id]
+        """The chat's language and zone (bot.reader)."""
+        return reader_from(self._preferences(chat_id))
 
     def _subscriptions(self, target: Target) -> list[Subscription]:
         if target not in self._followed:

@@ -30,6 +30,7 @@ class Delivery:
     edit_pending: bool
     kind: str = "alert"
     detail: str | None = None
+    held: str | None = None  # what it waits for, if anything (store.digests)
 
     @property
     def target(self) -> Target:
@@ -40,7 +41,7 @@ def _iso(moment: datetime | None = None) -> str:
     return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-_COLUMNS = "id, item_id, chat_id, thread_id, attempts, message_id, edit_pending, kind, detail"
+_COLUMNS = "id, item_id, chat_id, thread_id, attempts, message_id, edit_pending, kind, detail, held"
 
 
 class Outbox:
@@ -92,7 +93,7 @@ class Outbox:
             [_iso(now), _iso(now), limit],
         )
         return [
-            Delivery(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8])
+            Delivery(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7], r[8], r[9])
             for r in rows.fetchall()
         ]
 
