@@ -18,7 +18,7 @@ from apscheduler.triggers.cron import CronTrigger
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.chat import argument, may_change, preferences, reply, seen, texts_for
+from bot.chat import argument, may_change, preferences, readout_of, reply, seen, texts_for
 from bot.clock import moment, zone
 from store.digests import DIGEST, DUE, QUIET, HeldDeliveries
 from store.preferences import DIGEST_OFF
@@ -32,7 +32,6 @@ HOURLY = "hourly"
 MAX_MISSED_STEPS = 10_000
 # Where the service keeps the callback that reschedules a chat's digest (readout.service).
 RESCHEDULE = "reschedule_digest"
-AFTER_SETTINGS = 1
 
 
 @dataclass(frozen=True)
@@ -242,15 +241,12 @@ async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await reply(update, text.format(time=digest.split()[-1], zone=zone_name, when=when))
 
 
-async def zone_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """After /timezone (bot.settings) has answered: the chat's digest fires at the times
-    of its zone now, and what quiet hours hold ends at their end there."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    readout = seen(update, context)
-    _reschedule(context)(chat.id)
-    if HeldDeliveries(readout.store.db).release(chat.id, (QUIET,), datetime.now(UTC)):
+def zone_changed(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+    """A chat chose another zone (/timezone, bot.settings): its digest fires at the times
+    of that zone now, and what its quiet hours hold ends at their end there."""
+    _reschedule(context)(chat_id)
+    readout = readout_of(context)
+    if HeldDeliveries(readout.store.db).release(chat_id, (QUIET,), datetime.now(UTC)):
         readout.on_subscribed()
 
 
@@ -258,5 +254,3 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     """/quiet and /digest; bot.commands.register calls this beside its own."""
     application.add_handler(CommandHandler("quiet", quiet_command))
     application.add_handler(CommandHandler("digest", digest_command))
-    # A group of its own runs after /timezone's handler has stored the new zone.
-    application.add_handler(CommandHandler("timezone", zone_changed), group=AFTER_SETTINGS)

@@ -26,6 +26,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot import clock
 from bot.chat import argument, may_change, preferences, readout_of, reply, seen, texts_for
+from bot.hours import zone_changed
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Texts, choose_language, texts
 
 log = logging.getLogger(__name__)
@@ -179,5 +180,6 @@ async def timezone(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat is not None:
         readout_of(context).store.preferences.choose(chat.id, timezone=zone_name)
+        zone_changed(context, chat.id)
     text = _("Times in this chat are now shown in {zone}: it is {now}.")
     await reply(update, text.format(zone=zone_name, now=clock.moment(now, zone_name, _.language)))
