@@ -6,7 +6,8 @@ other, each in any of its forms.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from analysis.stemming import query_stems, text_stems, words
 
@@ -29,7 +30,7 @@ class StemmedKeywords:
         if not text or not self._starting:
             return ()
         found: dict[int, None] = {}
-        read = text_stems(text)
+        read = _stems_of(text)
         for place, stems in enumerate(read):
             for stem in stems:
                 for number in self._starting.get(stem, ()):
@@ -39,7 +40,15 @@ class StemmedKeywords:
         return tuple(self.keywords[number] for number in found)
 
 
-def _follows(parts: tuple[frozenset[str], ...], read: list[frozenset[str]], place: int) -> bool:
+@lru_cache(maxsize=16)
+def _stems_of(text: str) -> tuple[frozenset[str], ...]:
+    """One item's words as stems, read once however many keyword sets are checked against
+    it: routing checks every chat's keywords at once, the sender each alerted chat's
+    again for the line that says why it got the alert."""
+    return tuple(text_stems(text))
+
+
+def _follows(parts: tuple[frozenset[str], ...], read: Sequence[frozenset[str]], place: int) -> bool:
     if place + len(parts) > len(read):
         return False
     return all(parts[k] & read[place + k] for k in range(1, len(parts)))
