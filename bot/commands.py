@@ -34,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import clock, hours, settings, unknown
+from bot import hours, settings, unknown
 from bot.admin import (
     ADMIN_ACTIONS,
     AdminError,
@@ -59,6 +59,7 @@ from bot.i18n import N_, SOURCE_LANGUAGE, Texts, texts
 from bot.pages import PageError, page_argument, page_of, paginate, plain_text
 from bot.resolve import Choice, resolve
 from bot.routing import normalize_keyword
+from bot.search import item_line
 from bot.search import register as register_search
 from store.subscriptions import MAX_KEYWORDS, MAX_SUBSCRIPTIONS, LimitReached, Target
 
@@ -610,16 +611,7 @@ async def recent(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, _("Nothing stored yet."))
         return
     zone = preferences(update, context).timezone
-    lines = []
-    for stored in items:
-        item = stored.item
-        when = clock.published(item.published, zone, _.language) or _("undated")
-        title = html.escape(item.title)
-        linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
-        story = ""
-        if item.story is not None:
-            story = " · " + _("story {number}").format(number=item.story)
-        lines.append(f"• {when} · {html.escape(stored.source_name)}{story}\n  {linked}")
+    lines = [item_line(stored, _, zone) for stored in items]
     await _reply_page(
         update,
         context,

@@ -84,7 +84,7 @@ async def _send_page(
         await reply(update, text.format(query=shown_query))
         return
     chosen = preferences(update, context)
-    lines = [_line(stored, _, chosen.timezone) for stored in found[:PER_PAGE]]
+    lines = [item_line(stored, _, chosen.timezone) for stored in found[:PER_PAGE]]
     header = _("Found for “{query}”, newest first:").format(query=shown_query)
     markup = None
     if len(found) > PER_PAGE and page + 1 < MAX_PAGES:
@@ -94,19 +94,17 @@ async def _send_page(
     await reply(update, text, reply_markup=markup, link_preview_options=NO_PREVIEW)
 
 
-def _line(stored: StoredItem, _: Texts, zone: str | None) -> str:
+def item_line(stored: StoredItem, _: Texts, zone: str | None) -> str:
+    """One stored item in a list a reader asked for (/search, /recent): when, in the chat's
+    zone and language, from where, its story, and its linked title."""
     item = stored.item
-    when = clock.published(item.published, zone, _.language) or _("date not given")
+    when = clock.published(item.published, zone, _.language) or _("undated")
     title = html.escape(item.title)
     linked = f'<a href="{html.escape(item.url, quote=True)}">{title}</a>' if item.url else title
-    source = html.escape(stored.source_name)
+    story = ""
     if item.story is not None:
-        about = _("{time} · {source} · story {story}").format(
-            time=when, source=source, story=item.story
-        )
-    else:
-        about = _("{time} · {source}").format(time=when, source=source)
-    return f"• {about}\n  {linked}"
+        story = " · " + _("story {number}").format(number=item.story)
+    return f"• {when} · {html.escape(stored.source_name)}{story}\n  {linked}"
 
 
 def _kept(context: ContextTypes.DEFAULT_TYPE) -> OrderedDict[str, str]:
