@@ -24,9 +24,11 @@ from analysis.tags import event_tags
 from readout import relocation
 from scrapers import telegram
 from scrapers.errors import SourceError
+from scrapers.feeds import read_document
 from scrapers.fetch import Fetched, Fetcher, Validators
-from scrapers.model import Batch, Item, Skipped, Source
-from scrapers.parsers import parse_batch
+from scrapers.model import Batch, Item, KeptEntry, Skipped, Source
+from scrapers.parsers import parse_batch, parse_prepared
+from store.identity import key_of
 from store.store import FetchState, Router, Routing, Store
 
 log = logging.getLogger(__name__)
@@ -79,11 +81,14 @@ class PollReport:
         )
 
 
-def shape(items: Sequence[Item]) -> tuple[int, int, int]:
-    """How many items, how many dated, how many linked: what a broken parser loses first."""
+def shape(items: Sequence[Item], kept: Sequence[KeptEntry] = ()) -> tuple[int, int, int]:
+    """How many items, how many dated, how many linked: what a broken parser loses first.
+    The entries kept from the last poll count as the items they were read as."""
     dated = sum(1 for item in items if item.published is not None)
+    dated += sum(1 for entry in kept if entry.mark.published is not None)
     linked = sum(1 for item in items if item.url is not None)
-    return len(items), dated, linked
+    linked += sum(1 for entry in kept if entry.linked)
+    return len(items) + len(kept), dated, linked
 
 
 def match_items(
@@ -173,11 +178,28 @@ def _parse(body: bytes, source: Source, **where: str | None) -> Batch:
         return parse_batch(body, source, **where)
 
 
-async def parse_fetched(fetched: Fetched, source: Source) -> Batch:
-    """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it."""
-    return await asyncio.to_thread(
-        _parse, fetched.body, source, url=fetched.url, content_type=fetched.content_type
-    )
+async def parse_fetched(fetched: Fetched, source: Source, store: Store | None = None) -> Batch:
+    """Parsing is CPU work (bs4 on a 1 MB page takes a while): off the event loop with it.
+
+    A feed's entries that ``store`` holds as they are served now are kept, not read again
+    (store.entries): a feed that gained two entries costs the reading of two. Should a
+    read entry turn out to be the same item as a kept one (a feed listing an entry twice,
+    in two forms), the document is read whole, which settles which of them counts.
+    """
+    if source.kind != "rss" or store is None:
+        return await asyncio.to_thread(
+            _parse, fetched.body, source, url=fetched.url, content_type=fetched.content_type
+        )
+    with _collector.during(len(fetched.body)):
+        document = await asyncio.to_thread(
+            read_document, fetched.body, source, url=fetched.url, content_type=fetched.content_type
+        )
+        spans = document.spans or []
+        known = await store.entries_known(source.id, [span.digest for span in spans])
+        batch = await asyncio.to_thread(parse_prepared, document, source, known)
+        if batch.kept and {key_of(i) for i in batch.items} & {k.key for k in batch.kept}:
+            batch = await asyncio.to_thread(parse_prepared, document, source)
+    return batch
 
 
 async def read_fetched(fetched: Fetched, source: Source, matcher: Matcher) -> Batch:
@@ -230,7 +252,7 @@ async def poll_source(
 ) -> SourceOutcome:
     state = store.fetch_state(source.id)
     try:
-        read = await _fetch_and_read(source, state, fetcher)
+        read = await _fetch_and_read(source, state, fetcher, store)
         batch = None
         if read.batch is not None:
             # Matching a large body makes as many objects as parsing it: the same pause.
@@ -255,8 +277,8 @@ async def poll_source(
         return SourceOutcome(source, unchanged=True, moved_to=moved_to, moved_back=moved_back)
     items = batch.items
     with _collector.during(len(fetched.body)):
-        saved = await store.ingest(source.id, items, route=route)
-    count, dated, linked = shape(items)
+        saved = await store.ingest(source.id, items, route=route, kept=batch.kept)
+    count, dated, linked = shape(items, batch.kept)
     await store.succeeded(
         source.id,
         etag=fetched.etag,
@@ -269,7 +291,7 @@ async def poll_source(
         source,
         new=saved.new,
         updated=saved.updated,
-        parsed=len(items),
+        parsed=count,
         dated=dated,
         linked=linked,
         baseline=saved.baseline,
@@ -281,7 +303,9 @@ async def poll_source(
     )
 
 
-async def _fetch_and_read(source: Source, state: FetchState, fetcher: Fetcher) -> _Read:
+async def _fetch_and_read(
+    source: Source, state: FetchState, fetcher: Fetcher, store: Store
+) -> _Read:
     """The configured address first, always; a feed that moved is followed from there.
 
     While an alternate is in use its validators are the stored ones, so the configured
@@ -295,7 +319,7 @@ async def _fetch_and_read(source: Source, state: FetchState, fetcher: Fetcher) -
         fetched = await fetcher.fetch(source, validators)
         if fetched.not_modified:
             return _Read(source.url, fetched, None, None)
-        read = await _read_new(source.url, fetched, source, state)
+        read = await _read_new(source.url, fetched, source, state, store)
         if source.kind == "telegram":
             read = await _older_posts(read, source, state, fetcher)
         return read
@@ -317,11 +341,13 @@ async def _fetch_and_read(source: Source, state: FetchState, fetcher: Fetcher) -
         return _Read(found.url, found.fetched, batch, body_hash)
 
 
-async def _read_new(url: str, fetched: Fetched, source: Source, state: FetchState) -> _Read:
+async def _read_new(
+    url: str, fetched: Fetched, source: Source, state: FetchState, store: Store
+) -> _Read:
     body_hash = hashlib.sha256(fetched.body).hexdigest()
     if body_hash == state.body_hash:
         return _Read(url, fetched, None, body_hash)
-    return _Read(url, fetched, await parse_fetched(fetched, source), body_hash)
+    return _Read(url, fetched, await parse_fetched(fetched, source, store), body_hash)
 
 
 async def _older_posts(read: _Read, source: Source, state: FetchState, fetcher: Fetcher) -> _Read:

@@ -81,6 +81,14 @@ def parse_date(text: str | None, tz: tzinfo = UTC) -> Published | None:
     return Published(moment, date_only=day_only)
 
 
+def placeholder_clock(dates: Sequence[Published | None]) -> bool:
+    """Whether ``dates``, a whole batch's, all carry one placeholder time (see below)."""
+    timed = [p for p in dates if p is not None and not p.date_only]
+    if len(timed) < PLACEHOLDER_MINIMUM or len({p.day for p in timed}) < 2:
+        return False
+    return len({(p.at.time(), p.at.utcoffset()) for p in timed}) == 1
+
+
 def placeholder_times(items: Sequence[Item]) -> list[Item]:
     """The batch with a constant time of day read as what it is: no time at all.
 
@@ -90,11 +98,7 @@ def placeholder_times(items: Sequence[Item]) -> list[Item]:
     giving real times is believed again at once. Batches too small to tell are left alone,
     and so are items of one day: several releases put out at the same moment are real.
     """
-    timed = [i.published for i in items if i.published is not None and not i.published.date_only]
-    if len(timed) < PLACEHOLDER_MINIMUM or len({p.day for p in timed}) < 2:
-        return list(items)
-    clocks = {(p.at.time(), p.at.utcoffset()) for p in timed}
-    if len(clocks) != 1:
+    if not placeholder_clock([item.published for item in items]):
         return list(items)
     return [
         replace(item, published=item.published.as_day()) if item.published else item

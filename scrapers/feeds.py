@@ -19,13 +19,17 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 
+from scrapers import entries
 from scrapers.charset import decode
 from scrapers.dates import parse_date
+from scrapers.entries import Span
 from scrapers.errors import ParseError
 from scrapers.media import feed_picture
 from scrapers.model import (
@@ -33,7 +37,9 @@ from scrapers.model import (
     TEXT_CHARS,
     TITLE_CHARS,
     Batch,
+    EntryMark,
     Item,
+    KeptEntry,
     Published,
     Skipped,
     Source,
@@ -56,31 +62,77 @@ _REFERENCES = re.compile(f"{_REFERENCE}(?:{_REFERENCE})?")
 RESOLVE_MARKUP_URIS = False
 
 
-def parse_feed(
+@dataclass(frozen=True)
+class FeedDocument:
+    """A feed's bytes made ready for feedparser, and where its entries lie in them."""
+
+    body: bytes
+    xml: bytes
+    base: str
+    spans: list[Span] | None
+
+
+def read_document(
     body: bytes, source: Source, *, url: str | None = None, content_type: str | None = None
-) -> Batch:
-    """Items of an RSS/Atom document, newest first as the feed orders them."""
+) -> FeedDocument:
+    """The document decoded, made readable XML, and split into its entries (when it can
+    be: scrapers.entries), without reading any entry yet."""
     base = url or source.url
     document = decode(body, content_type, language=source.language)
     if document.repaired:
         log.debug("%s: %d invalid bytes replaced", source.id, document.repaired)
+    xml = _readable_xml(document.text)
+    context = "\0".join((source.kind, base, source.language, source.timezone))
+    return FeedDocument(body, xml, base, entries.split(xml, context))
+
+
+def parse_feed(
+    body: bytes, source: Source, *, url: str | None = None, content_type: str | None = None
+) -> Batch:
+    """Items of an RSS/Atom document, newest first as the feed orders them."""
+    return parse_document(read_document(body, source, url=url, content_type=content_type), source)
+
+
+def parse_document(
+    document: FeedDocument, source: Source, known: Mapping[str, KeptEntry] | None = None
+) -> Batch:
+    """The items of the entries not in ``known`` (by digest), which are ``kept`` instead.
+
+    feedparser reads the document without the known entries, so a feed that gained two
+    entries costs two entries' reading. What is judged over the whole feed still is: an
+    id is trusted when no other entry, read or kept, has it (a kept entry whose trust
+    that changes is read again with all the others, whole, as is a document whose
+    entries feedparser counts otherwise than the split).
+    """
+    spans = document.spans
+    kept_at = {i for i, span in enumerate(spans or ()) if known and span.digest in known}
     # No content-location: feedparser would resolve opaque guids into fake URLs against it.
     # Links are made absolute here instead.
     parsed = feedparser.parse(
-        io.BytesIO(_readable_xml(document.text)),
+        io.BytesIO(entries.without(document.xml, spans or [], kept_at)),
         response_headers=_UTF8,
         resolve_relative_uris=RESOLVE_MARKUP_URIS,
     )
-    entries = parsed.entries
-    if not entries:
-        _raise_unless_empty_feed(parsed, body)
+    found = parsed.entries
+    read_at = [i for i in range(len(spans or ())) if i not in kept_at]
+    if spans is None or len(found) != len(read_at):
+        if kept_at:
+            return parse_document(document, source)
+        spans, read_at = None, list(range(len(found)))
+    if not found and not kept_at:
+        _raise_unless_empty_feed(parsed, document.body)
         return Batch()
-    trusted_ids = _trusted_ids(parsed)
+    kept = [known[spans[i].digest] for i in sorted(kept_at)] if known and spans else []
+    ids = [str(entry.get("id", "")).strip() for entry in found]
+    trusted_ids = _trusted_ids(parsed, [*ids, *(k.mark.id for k in kept)])
+    if any((k.mark.id in trusted_ids) != k.mark.trusted for k in kept):
+        return parse_document(document, source)
     items: list[Item] = []
     skipped: list[Skipped] = []
-    for position, entry in enumerate(entries, start=1):
+    for index, entry in enumerate(found):
+        position = read_at[index] + 1
         try:
-            item = _item(entry, source, base, trusted_ids)
+            item = _item(entry, source, document.base, trusted_ids)
         except Exception as error:  # one entry's surprise must not cost the others
             log.debug("%s: entry %d unreadable", source.id, position, exc_info=True)
             reason = f"unreadable: {type(error).__name__}: {clean(str(error))[:200]}"
@@ -89,13 +141,18 @@ def parse_feed(
         if item is None:
             skipped.append(Skipped(position, "no title, text or link"))
             continue
+        if spans is not None:
+            mark = EntryMark(
+                spans[read_at[index]].digest, ids[index], ids[index] in trusted_ids, item.published
+            )
+            item = replace(item, entry=mark)
         items.append(item)
     # Freed all at once, a 100k-entry result is millions of objects deallocated in one go
     # with the GIL held, which stops every other thread (the service's event loop) for a
     # second; entry by entry, the interpreter can switch threads in between.
-    while entries:
-        entries.pop()
-    return Batch(items, tuple(skipped))
+    while found:
+        found.pop()
+    return Batch(items, tuple(skipped), kept=tuple(kept))
 
 
 def _readable_xml(text: str) -> bytes:
@@ -151,13 +208,13 @@ def _describe(problem: object) -> str:
     return normalize_space(str(problem))[:200] or type(problem).__name__
 
 
-def _trusted_ids(parsed: Any) -> frozenset[str]:
-    """Entry ids that really identify one entry.
+def _trusted_ids(parsed: Any, every_id: list[str]) -> frozenset[str]:
+    """Entry ids that really identify one entry, of the ids of every entry of the feed.
 
     Some feeds give every entry the same guid, or the feed's own address; those ids say
     nothing, so items fall back to their link.
     """
-    ids = Counter(str(e.get("id", "")).strip() for e in parsed.entries)
+    ids = Counter(every_id)
     feed_addresses = {str(parsed.feed.get("link", "")).strip(), str(parsed.get("href", ""))}
     return frozenset(i for i, n in ids.items() if i and n == 1 and i not in feed_addresses)
 

@@ -118,6 +118,37 @@ def published_at(moment: datetime, date_only: bool = False) -> Published:
 
 
 @dataclass(frozen=True)
+class EntryMark:
+    """What a feed entry was read as, beyond its item: kept beside the item in the store,
+    because an entry that is not read again still counts in what is judged over the
+    whole feed (which ids identify one entry, whether every time is a placeholder).
+
+    ``digest`` fingerprints the entry's bytes and what decides their reading; ``id`` is
+    the entry's own id as the feed gave it ("" for none), ``trusted`` whether it was
+    unique in its feed; ``published`` the date as read, before a placeholder time was
+    taken for a day (scrapers.dates.placeholder_times).
+    """
+
+    digest: str
+    id: str
+    trusted: bool
+    published: Published | None
+
+
+@dataclass(frozen=True)
+class KeptEntry:
+    """An entry served again exactly as it was last read: its stored item stands as it is
+    and is only marked seen. ``date_only`` is what the item's date is to be marked now,
+    which the whole feed decides (a placeholder time may appear or go)."""
+
+    mark: EntryMark
+    item_id: int
+    key: str
+    linked: bool
+    date_only: bool = False
+
+
+@dataclass(frozen=True)
 class Item:
     """One press release as a source serves it, before and after leaders are matched.
 
@@ -145,6 +176,10 @@ class Item:
     parties: tuple[str, ...] = ()
     story: int | None = None
     image: str | None = None
+    # How the feed entry this item was read from looked (scrapers.entries), so the next
+    # poll that finds the same bytes keeps the stored item instead of reading it again.
+    # Not part of what the item is: two items equal in every field are the same item.
+    entry: EntryMark | None = field(default=None, compare=False, repr=False)
 
     def as_json(self) -> dict[str, object]:
         """The machine-readable shape docs/commands.md gives for ``--json``."""
@@ -180,9 +215,11 @@ class Batch:
     A bad entry costs only itself; the skipped ones are kept so ``readout check`` can say
     which and why, and /status can count them. ``fallback`` says a page's selectors found
     nothing and its items were read by link pattern: the layout changed, and admins are
-    told once (readout.health).
+    told once (readout.health). ``kept`` are the feed entries served again as they were
+    last read, which were not read again: they are in the document, but not in ``items``.
     """
 
     items: list[Item] = field(default_factory=list)
     skipped: tuple[Skipped, ...] = ()
     fallback: bool = False
+    kept: tuple[KeptEntry, ...] = ()

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import hashlib
 
+from scrapers.model import Item
 from scrapers.urls import canonical_url, is_web_url
 
-__all__ = ["canonical_url", "item_key"]
+__all__ = ["canonical_url", "item_key", "key_of"]
+
+
+def key_of(item: Item) -> str:
+    """The key ``item`` is stored under."""
+    # The instant, not what is shown: marking a date as a day must not make it a new item.
+    published = item.published.at.isoformat() if item.published else None
+    return item_key(item.source, item.guid, item.url, item.title, published)
 
 
 def item_key(

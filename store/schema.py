@@ -368,6 +368,29 @@ def _v15_held_deliveries(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v16_feed_entries(db: sqlite_utils.Database) -> None:
+    """The feed entries each item was last read from, by fingerprint (store.entries), so
+    a changed feed's poll reads only the entries it has not read in that form. Empty at
+    first: each feed's next poll reads every entry once and fills it."""
+    db.table("feed_entries").create(
+        {
+            "source_id": str,
+            "digest": str,
+            "item_id": int,
+            "entry_id": str,
+            "trusted": int,
+            "published": str,
+            "date_only": int,
+            "seen": str,
+        },
+        pk=("source_id", "digest"),
+        foreign_keys=[("item_id", "items", "id")],
+        not_null={"source_id", "digest", "item_id", "seen"},
+        if_not_exists=True,
+    )
+    db.table("feed_entries").create_index(["item_id"], if_not_exists=True)
+
+
 MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v1_core,
     _v2_search,
@@ -384,6 +407,7 @@ MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _v13_chat_preferences,
     _v14_stemmed_search,
     _v15_held_deliveries,
+    _v16_feed_entries,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -23,9 +23,11 @@ from typing import Any, TypeVar
 
 import sqlite_utils
 
-from scrapers.model import Item, Published, Skipped, Source
+from scrapers.model import Item, KeptEntry, Published, Skipped, Source
+from store import entries
 from store.admin import AdminRecords
-from store.identity import item_key
+from store.entries import EntryWrites
+from store.identity import key_of
 from store.outbox import Outbox
 from store.preferences import ChatPreferences
 from store.schema import migrate
@@ -376,6 +378,7 @@ class Store:
         at: datetime | None = None,
         route: Router | Routing | None = None,
         pause: float = 0.0,
+        kept: Sequence[KeptEntry] = (),
     ) -> SaveResult:
         """Store a source's current items and owe their alerts.
 
@@ -395,6 +398,11 @@ class Store:
         Burst summaries and the admins' notice go with the first chunk, beside the newest
         items they name; items a crash kept from being stored are new at the next poll and
         owed again, which may repeat an announcement but never drops one.
+
+        ``kept`` are the feed's entries that were not read again because they are stored
+        as served (store.entries): they are marked seen with the first chunk, as saving
+        them whole would have, and the entries the feed no longer serves are forgotten
+        with the last.
         """
         routing = Routing(route) if callable(route) else route
         moment = _iso(at or utc_now())
@@ -420,6 +428,8 @@ class Store:
                 began = time.monotonic()
                 end = len(first) if position == 0 and first else position + CHUNK
                 chunk = _Chunk(self._existing([key for key, _ in queue[position:end]]))
+                if position == 0:
+                    entries.keep(self.db, source_id, kept, moment)
                 while position < min(end, len(queue)):
                     key, item = queue[position]
                     position += 1
@@ -433,13 +443,15 @@ class Store:
                 done = position >= len(queue)
                 if done and baseline:
                     self._upsert_state(source_id, baselined_at=moment)
+                if done:
+                    entries.drop_unserved(self.db, source_id, moment)
             if done:
                 break
             self._stop_if_closing()
             if pause:
                 time.sleep(pause)
         order = {key: position for position, (key, _) in enumerate(batch)}
-        result.new.sort(key=lambda item: order[_key(item)])
+        result.new.sort(key=lambda item: order[key_of(item)])
         return result
 
     async def ingest(
@@ -447,6 +459,7 @@ class Store:
         source_id: str,
         items: Sequence[Item],
         route: Router | Routing | None = None,
+        kept: Sequence[KeptEntry] = (),
     ) -> SaveResult:
         """``save_items`` off the event loop, for the service's polls.
 
@@ -460,9 +473,11 @@ class Store:
         store has nothing a second connection could share, so it saves in place.
         """
         if self._path == ":memory:":
-            return self.save_items(source_id, items, route=route)
+            return self.save_items(source_id, items, route=route, kept=kept)
         return await self._on_writer(
-            lambda store: store.save_items(source_id, items, route=route, pause=WRITER_PAUSE)
+            lambda store: store.save_items(
+                source_id, items, route=route, pause=WRITER_PAUSE, kept=kept
+            )
         )
 
     async def succeeded(self, source_id: str, **fields: Any) -> None:
@@ -481,6 +496,18 @@ class Store:
         if self._path == ":memory:":
             return self.stored_as_is(items)
         return await self._on_writer(lambda store: store.stored_as_is(items))
+
+    def known_entries(self, source_id: str, digests: Sequence[str]) -> dict[str, KeptEntry]:
+        """Which of a feed's entries (by digest) this source served before, read as an
+        item that is stored as it was then (store.entries)."""
+        return entries.known(self.db, source_id, digests)
+
+    async def entries_known(self, source_id: str, digests: Sequence[str]) -> dict[str, KeptEntry]:
+        """``known_entries`` on the writer thread, which stored them: on the loop it would
+        wait out whatever save the writer is in."""
+        if self._path == ":memory:" or not digests:
+            return self.known_entries(source_id, digests)
+        return await self._on_writer(lambda store: store.known_entries(source_id, digests))
 
     async def _on_writer(self, work: Callable[[Store], _T]) -> _T:
         """``work`` run with the writer thread's own store (opened there, on first use)."""
@@ -508,7 +535,7 @@ class Store:
     def stored_as_is(self, items: Sequence[Item]) -> list[bool]:
         """For each item, whether it is stored already with this very content, so what
         is derived from its text (leaders, tags) need not be read again."""
-        keyed = [(_key(item), _content_hash(item)) for item in items]
+        keyed = [(key_of(item), _content_hash(item)) for item in items]
         stored = self._stored_rows([key for key, _ in keyed])
         return [key in stored and stored[key][1] == digest for key, digest in keyed]
 
@@ -613,6 +640,8 @@ class Store:
             item_id = cursor.lastrowid
             assert isinstance(item_id, int)
             chunk.existing[key] = (item_id, content_hash, 0)
+            if item.entry is not None:
+                chunk.entries.remember(item.source, item_id, item.entry, moment)
             chunk.links += [(item_id, leader) for leader in item.leaders]
             chunk.indexed.append(
                 (item_id, fields[6], terms_of(item.title, item.summary, item.text))
@@ -623,10 +652,15 @@ class Store:
             # Whether a date is only a day is not an edit; rows stored before that was
             # known are corrected here for free.
             chunk.seen.append((moment, date_only, item_id))
+            if item.entry is not None:
+                chunk.entries.remember(item.source, item_id, item.entry, moment)
             return "unchanged", item_id
         forget_item(self.db, item_id)
         self.db.execute(_UPDATE_ITEM, (*fields, moment, revision + 1, item_id))
         chunk.existing[key] = (item_id, content_hash, revision + 1)
+        chunk.entries.edit(item_id, item.entry)
+        if item.entry is not None:
+            chunk.entries.remember(item.source, item_id, item.entry, moment)
         chunk.relinked.append(item_id)
         chunk.links += [(item_id, leader) for leader in item.leaders]
         chunk.indexed.append((item_id, fields[6], terms_of(item.title, item.summary, item.text)))
@@ -648,6 +682,7 @@ class Store:
                 "INSERT INTO item_leaders (item_id, leader_id) VALUES (?, ?)", chunk.links
             )
         index_items(self.db, chunk.indexed)
+        chunk.entries.write(self.db)
 
     def items(self, source_id: str | None = None) -> list[dict[str, Any]]:
         """Stored items with their leader ids, newest first (for inspection and tests)."""
@@ -672,7 +707,7 @@ class Store:
     def story_for(self, item: Item) -> int | None:
         """The story of ``item`` as stored, else the one it would join (readout check stores
         nothing, yet shows where a parsed item belongs)."""
-        row = self.db.execute("SELECT id FROM items WHERE key = ?", [_key(item)]).fetchone()
+        row = self.db.execute("SELECT id FROM items WHERE key = ?", [key_of(item)]).fetchone()
         if row is not None:
             return self.stories.story_of(int(row[0]))
         return self.stories.would_join(item, _iso(utc_now()))
@@ -776,6 +811,7 @@ class _Chunk:
     relinked: list[int] = field(default_factory=list)
     seen: list[tuple[str, int, int]] = field(default_factory=list)
     indexed: list[tuple[int, Any, str]] = field(default_factory=list)
+    entries: EntryWrites = field(default_factory=EntryWrites)
 
 
 _STATE_COLUMNS = frozenset(FetchState.__dataclass_fields__) - {"source_id"}
@@ -786,7 +822,7 @@ def _unique(items: Sequence[Item]) -> list[tuple[str, Item]]:
     """Each item once, by identity, in feed order (a feed may list an entry twice)."""
     seen: dict[str, Item] = {}
     for item in items:
-        seen.setdefault(_key(item), item)
+        seen.setdefault(key_of(item), item)
     return list(seen.items())
 
 
@@ -799,12 +835,6 @@ def _published(stored: str | None, date_only: bool) -> Published | None:
         return None
     moment = datetime.fromisoformat(stored)
     return Published(moment if moment.tzinfo else moment.replace(tzinfo=UTC), date_only)
-
-
-def _key(item: Item) -> str:
-    # The instant, not what is shown: marking a date as a day must not make it a new item.
-    published = item.published.at.isoformat() if item.published else None
-    return item_key(item.source, item.guid, item.url, item.title, published)
 
 
 def _content_hash(item: Item) -> str:
