@@ -36,10 +36,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SourceOutcome:
+    """One source's poll. ``parsed`` counts the document's entries made items, ``kept``
+    those of them served as last read and so not read again (store.entries)."""
+
     source: Source
     new: list[Item] = field(default_factory=list)
     updated: list[Item] = field(default_factory=list)
     parsed: int = 0
+    kept: int = 0
     dated: int = 0
     linked: int = 0
     unchanged: bool = False
@@ -292,6 +296,7 @@ async def poll_source(
         new=saved.new,
         updated=saved.updated,
         parsed=count,
+        kept=len(batch.kept),
         dated=dated,
         linked=linked,
         baseline=saved.baseline,
