@@ -186,48 +186,62 @@ class Prefetched(Fetcher):
 
 def changed_feed(run: Run) -> list[Line]:
     """A feed of 50 entries (~160 kB, Russian and English) that gained two: the whole
-    poll of it against ``feedparser.parse`` alone on the same bytes."""
+    poll of it against ``feedparser.parse`` alone on the same bytes. Then the same with
+    the store's record of read entries emptied before each poll, as it is on the first
+    poll after the upgrade that adds it, so every entry is read again: what reading the
+    whole of a feed costs beside feedparser (store.entries)."""
     count = run.size(8, 2)
     sources = [
         Source(id=f"o{n}", name=f"Office {n}", url=f"http://office{n}.example/feed")
         for n in range(count)
     ]
     matcher = Matcher(LEADERS)
-    ratios, costs, bares = [], [], []
     with Store(run.folder / "changed.db") as store:
         store.sync_sources(sources)
         subscribe(store)
         routing = Routing(route)
 
-        async def poll_all(version: int) -> float:
+        async def poll_all(version: int, whole: bool = False) -> float:
             bodies = {s.id: feedserver.feed(n, version, "big") for n, s in enumerate(sources)}
             fetcher = Prefetched(bodies)
+            if whole:
+                with store.db.conn:
+                    store.db.execute("DELETE FROM feed_entries")
             started = time.process_time()
             for source in sources:
                 outcome = await poll_source(source, fetcher, store, matcher, routing)
                 assert outcome.ok and (version == 0 or len(outcome.new) == 2), outcome
+                assert outcome.kept == (0 if whole or version == 0 else 48), outcome
             return (time.process_time() - started) / count
 
-        asyncio.run(poll_all(0))  # the baseline
-        for version in range(1, run.runs + 1):
-            cost = asyncio.run(poll_all(version))
+        def bare(version: int) -> float:
             bodies = [feedserver.feed(n, version, "big") for n in range(count)]
             started = time.process_time()
             for body in bodies:
                 feedparser.parse(body)
-            bare = (time.process_time() - started) / count
-            costs.append(cost)
-            bares.append(bare)
-            ratios.append(cost / bare)
-    ratio = median(ratios)
-    return [
-        Line(
-            "CPU per changed feed vs feedparser.parse",
-            f"{median(costs) * 1000:.0f} ms vs {median(bares) * 1000:.0f} ms: {ratio:.2f}x",
-            "<= 1.2x",
-            ratio <= 1.2,
+            return (time.process_time() - started) / count
+
+        asyncio.run(poll_all(0))  # the baseline
+        changed, whole = [], []
+        for version in range(1, 2 * run.runs + 1):
+            cost = asyncio.run(poll_all(version, whole=version > run.runs))
+            (whole if version > run.runs else changed).append((cost, bare(version)))
+    lines = []
+    for label, runs, target in (
+        ("CPU per changed feed vs feedparser.parse", changed, 1.2),
+        ("CPU per changed feed read whole (no entry kept) vs feedparser.parse", whole, 1.5),
+    ):
+        ratio = median([cost / base for cost, base in runs])
+        cost, base = median([c for c, _ in runs]), median([b for _, b in runs])
+        lines.append(
+            Line(
+                label,
+                f"{cost * 1000:.0f} ms vs {base * 1000:.0f} ms: {ratio:.2f}x",
+                f"<= {target}x",
+                ratio <= target,
+            )
         )
-    ]
+    return lines
 
 
 # -- a cycle of many sources -------------------------------------------------------------
