@@ -59,6 +59,12 @@ class Metrics:
         self.items_new = Counter(
             "readout_items_new", "New items stored (baseline included)", ["source"], registry=r
         )
+        self.entries_kept = Counter(
+            "readout_entries_kept",
+            "Feed entries served as last read, so not read again",
+            ["source"],
+            registry=r,
+        )
         self.items_updated = Counter(
             "readout_items_updated", "Stored items edited at their source", ["source"], registry=r
         )
@@ -121,12 +127,14 @@ class Metrics:
         # rate() and alerting rules see a failure's first increase.
         failed = self.poll_failures.labels(source)
         new, updated = self.items_new.labels(source), self.items_updated.labels(source)
+        kept = self.entries_kept.labels(source)
         if not outcome.ok:
             failed.inc()
             return
         self.last_success.labels(source).set(time.time())
         new.inc(len(outcome.new))
         updated.inc(len(outcome.updated))
+        kept.inc(outcome.kept)
 
     def delivered(self, outcome: str, seconds: float | None, stored: StoredItem | None) -> None:
         """The sender's hook: one delivery attempt and how it ended."""

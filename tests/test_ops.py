@@ -178,6 +178,7 @@ async def test_metrics_count_polls_items_and_a_delivered_alert(
     text = answer.text
     source = '{source="kremlin-en"}'
     assert metric(text, f"readout_items_new_total{source}") == 2  # the baseline, then one
+    assert metric(text, f"readout_entries_kept_total{source}") == 1  # the baseline's entry
     assert (metric(text, f"readout_polls_total{source}") or 0) >= 2
     assert metric(text, f"readout_poll_failures_total{source}") == 0
     assert (metric(text, f"readout_source_last_success_timestamp_seconds{source}") or 0) > (
