@@ -400,9 +400,9 @@ class Store:
         owed again, which may repeat an announcement but never drops one.
 
         ``kept`` are the feed's entries that were not read again because they are stored
-        as served (store.entries): they are marked seen with the first chunk, as saving
-        them whole would have, and the entries the feed no longer serves are forgotten
-        with the last.
+        as served (store.entries): they are marked seen first, as saving them whole would
+        have, in transactions of the same size; the entries the feed no longer serves are
+        forgotten with the last chunk.
         """
         routing = Routing(route) if callable(route) else route
         moment = _iso(at or utc_now())
@@ -421,6 +421,12 @@ class Store:
         first = [entry for entry in batch if entry[0] in plan.anchors]
         queue = first + [entry for entry in batch if entry[0] not in plan.anchors]
         result = SaveResult(baseline=baseline)
+        for start in range(0, len(kept), CHUNK):
+            with self.db.atomic():
+                entries.keep(self.db, source_id, kept[start : start + CHUNK], moment)
+            self._stop_if_closing()
+            if pause and start + CHUNK < len(kept):
+                time.sleep(pause)
         ids: dict[str, int] = {}
         position = 0
         while True:
@@ -428,8 +434,6 @@ class Store:
                 began = time.monotonic()
                 end = len(first) if position == 0 and first else position + CHUNK
                 chunk = _Chunk(self._existing([key for key, _ in queue[position:end]]))
-                if position == 0:
-                    entries.keep(self.db, source_id, kept, moment)
                 while position < min(end, len(queue)):
                     key, item = queue[position]
                     position += 1
