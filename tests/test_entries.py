@@ -280,6 +280,26 @@ async def test_only_the_new_entries_are_read(
     assert (second.parsed, second.kept, len(second.new)) == (50, 48, 2)
 
 
+async def test_more_kept_entries_than_one_transaction_holds(
+    site: FixtureSite, fetcher: Fetcher, tmp_path: Path
+) -> None:
+    """Kept entries are marked seen in slices of the save's chunk (store.store.CHUNK)."""
+    source = Source(id="office", name="Office", url=site.url("/feed"))
+    twin = Twin(tmp_path, fetcher, source)
+    try:
+        site.add("/feed", rss(numbered(*range(1200, 0, -1))))
+        await twin.poll()
+        body = rss(numbered(*range(1202, 0, -1)))
+        site.add("/feed", body)
+        keeping, whole = await twin.poll()
+        assert (keeping.kept, len(keeping.new)) == (1200, 2)
+        assert told(keeping) == told(whole)
+        assert stored(twin.keeping) == stored(twin.whole)
+        assert stale(twin.keeping, body, source) == []
+    finally:
+        twin.close()
+
+
 async def test_a_deleted_item_is_read_again_not_kept(
     site: FixtureSite, fetcher: Fetcher, tmp_path: Path
 ) -> None:
