@@ -272,11 +272,8 @@ async def poll_source(
     moved_to, moved_back = relocation.settle(store, source, state, read.url)
     fetched = read.fetched
     if batch is None:
-        store.record_success(
-            source.id,
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            body_hash=state.body_hash,
+        store.record_unchanged(
+            source.id, state, etag=fetched.etag, last_modified=fetched.last_modified
         )
         return SourceOutcome(source, unchanged=True, moved_to=moved_to, moved_back=moved_back)
     items = batch.items
@@ -416,9 +413,14 @@ async def poll_sources(
         totals["updated"] += len(outcome.updated)
         if on_outcome is not None:
             on_outcome(outcome)
-        outcomes.append(replace(outcome, new=[], updated=[]))
+        outcomes.append(
+            replace(outcome, new=[], updated=[]) if outcome.new or outcome.updated else outcome
+        )
 
-    await asyncio.gather(*(one(source) for source in sources))
+    try:
+        await asyncio.gather(*(one(source) for source in sources))
+    finally:  # what the report says is stored when it is returned, or the poll stops
+        store.write_stamps()
     order = {source.id: index for index, source in enumerate(sources)}
     outcomes.sort(key=lambda outcome: order[outcome.source.id])
     return PollReport(outcomes, time.monotonic() - started, **totals)

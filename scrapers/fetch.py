@@ -20,10 +20,12 @@ import ssl
 import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import lru_cache
 from types import TracebackType
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
+from yarl import URL
 
 from scrapers.addresses import PublicOnlyResolver, literal_address, refuse_private_host, resolve
 from scrapers.errors import FetchError, StatusError
@@ -42,6 +44,10 @@ DNS_CACHE_SECONDS = 300
 # Longest header line accepted; aiohttp's default (8 kB) is below what some sites send
 # in one Set-Cookie, and h11, the client before it, took 16 kB.
 MAX_HEADER_LINE = 16_384
+# Addresses whose parsing and vetting are remembered: a cycle asks for the same ones every
+# time (yarl's own cache keeps 128, fewer than an install's feeds), and a bound keeps a
+# stream of new addresses (each redirect's) from growing it.
+ADDRESSES_KEPT = 4096
 _ACCEPT = (
     "application/atom+xml, application/rss+xml, application/xml;q=0.9, text/xml;q=0.9, "
     "text/html;q=0.8, */*;q=0.5"
@@ -178,12 +184,13 @@ class Fetcher:
             headers["If-None-Match"] = validators.etag
         if validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
-        session = self._session(proxied=source.proxy is not None)
+        proxied = source.proxy is not None
+        session = self._session(proxied=proxied)
         tls = self._tls_for(source)
         for _hop in range(self.policy.max_redirects + 1):
-            await self._vet(url, proxied=source.proxy is not None)
+            await self._vet(url, proxied=proxied)
             async with session.get(
-                url, headers=headers, allow_redirects=False, ssl=tls, proxy=source.proxy
+                _address(url), headers=headers, allow_redirects=False, ssl=tls, proxy=source.proxy
             ) as response:
                 if log.isEnabledFor(logging.DEBUG):  # -vv: what was asked and answered
                     log.debug('HTTP Request: GET %s "%s %s"', url, response.status, response.reason)
@@ -194,11 +201,10 @@ class Fetcher:
         raise FetchError(f"too many redirects (more than {self.policy.max_redirects})")
 
     async def _vet(self, url: str, proxied: bool) -> None:
-        scheme = urlsplit(url).scheme.lower()
-        if scheme not in ("http", "https"):
-            raise FetchError(f"not an http(s) address: {url}")
-        if not self.policy.allow_private_addresses:
-            await _vet_hop(url, resolve_names=proxied)
+        guarded = not self.policy.allow_private_addresses
+        _screen(url, guarded)
+        if guarded and proxied:
+            await _vet_resolved(url)
 
     async def _answer(self, response: aiohttp.ClientResponse, validators: Validators) -> Fetched:
         if response.status == 304:
@@ -260,9 +266,9 @@ class Fetcher:
                 connector=connector,
                 # Decompressed here, bounded by what is still allowed (a bomb's defence).
                 auto_decompress=False,
-                timeout=aiohttp.ClientTimeout(
-                    total=None, sock_connect=self.policy.timeout, sock_read=self.policy.timeout
-                ),
+                # The fetch's own deadline bounds every read; a read timeout of the same
+                # length could never fire first, and re-arming it cost a timer per read.
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.policy.timeout),
                 cookie_jar=aiohttp.CookieJar(unsafe=True),
                 trust_env=False,
                 max_line_size=MAX_HEADER_LINE,
@@ -281,6 +287,7 @@ class Fetcher:
         return source.verify_tls
 
 
+@lru_cache(maxsize=ADDRESSES_KEPT)
 def _host(url: str) -> str:
     """The name a host limit counts by; an address too broken to have one counts alone
     (the fetch then fails with the reason)."""
@@ -302,20 +309,40 @@ def _fetched(response: aiohttp.ClientResponse, body: bytes, validators: Validato
     )
 
 
-async def _vet_hop(url: str, resolve_names: bool) -> None:
-    """Every request of a fetch, the first and each redirect.
+@lru_cache(maxsize=ADDRESSES_KEPT)
+def _address(url: str) -> URL | str:
+    """``url`` parsed once; one yarl refuses goes on as it is, for aiohttp to say why."""
+    try:
+        return URL(url)
+    except ValueError:
+        return url
 
-    Without a proxy, PublicOnlyResolver also vets the addresses actually connected to
-    (a literal address is connected to as it is, so it is checked here). With one, the
-    proxy connects and resolves, so what can be checked here is checked: a literal
-    address in any spelling a resolver accepts, ``localhost`` names, and a name that
-    resolves *here* to a private address (the proxy may resolve it differently; one that
-    must never reach an internal network should refuse such targets itself).
+
+@lru_cache(maxsize=ADDRESSES_KEPT)
+def _screen(url: str, guarded: bool) -> None:
+    """What every request of a fetch (the first and each redirect) must pass, and only
+    the address's spelling decides, so it is remembered: an http(s) scheme and, when
+    ``guarded``, no literal private address (in any spelling a resolver accepts) or
+    ``localhost`` name. A refusal is an exception, so it is never remembered.
+
+    Without a proxy, PublicOnlyResolver vets the addresses actually connected to (a
+    literal address is connected to as it is, so it is checked here).
     """
     parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise FetchError(f"not an http(s) address: {url}")
+    if guarded:
+        refuse_private_host(parts.hostname or "")
+
+
+async def _vet_resolved(url: str) -> None:
+    """A proxied request's name, resolved *here* to vet it (the proxy connects and
+    resolves, and may resolve it differently; one that must never reach an internal
+    network should refuse such targets itself). Never remembered: a name may resolve
+    elsewhere the next time."""
+    parts = urlsplit(url)
     host = parts.hostname or ""
-    refuse_private_host(host)
-    if not resolve_names or literal_address(host) is not None:
+    if literal_address(host) is not None:
         return
     with contextlib.suppress(TimeoutError, OSError):
         async with asyncio.timeout(PROXIED_RESOLVE_SECONDS):

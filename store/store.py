@@ -32,6 +32,7 @@ from store.outbox import Outbox
 from store.preferences import ChatPreferences
 from store.schema import migrate
 from store.search import find, forget_item, index_items, terms_of
+from store.stamps import Stamps
 from store.stories import Stories
 from store.subscriptions import Subscription, Subscriptions, Target
 
@@ -222,6 +223,7 @@ class Store:
         self.admin = AdminRecords(self.db)
         self.stories = Stories(self.db)
         self.preferences = ChatPreferences(self.db)
+        self._stamps = Stamps(self.db)
 
     def close(self) -> None:
         """Close the connection, after the writer thread's (a save in progress stops at its
@@ -231,6 +233,7 @@ class Store:
             self._writer.submit(self._close_writer).result()
             self._writer.shutdown(wait=True)
             self._writer = None
+        self._stamps.close()
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -278,11 +281,8 @@ class Store:
                     )
 
     def fetch_state(self, source_id: str) -> FetchState:
-        cursor = self.db.execute("SELECT * FROM source_state WHERE source_id = ?", [source_id])
-        row = cursor.fetchone()
-        if row is None:
-            return FetchState(source_id)
-        return FetchState(**dict(zip((c[0] for c in cursor.description), row, strict=True)))
+        row = self.db.execute(f"{_READ_STATES} WHERE source_id = ?", [source_id]).fetchone()
+        return self._stamped(FetchState(source_id) if row is None else FetchState(*row))
 
     def record_success(
         self,
@@ -352,8 +352,11 @@ class Store:
         """One statement, prepared once per set of columns: a 304 costs its fetch and this.
 
         sqlite-utils' ``upsert`` reads the table's schema on every call, which was a fifth
-        of an unchanged source's poll.
+        of an unchanged source's poll. A stamp still waiting for this source is written
+        first, so that what follows it is written after it, as it happened.
         """
+        if self._stamps.get(source_id) is not None:
+            self._stamps.write(source_id)
         columns = tuple(values)
         statement = _STATE_UPSERTS.get(columns)
         if statement is None:
@@ -725,9 +728,9 @@ class Store:
         return {str(source): int(n) for source, n in rows.fetchall()}
 
     def states(self) -> dict[str, FetchState]:
-        rows = self.db.execute("SELECT * FROM source_state")
-        columns = [c[0] for c in rows.description]
-        states = [FetchState(**dict(zip(columns, r, strict=True))) for r in rows.fetchall()]
+        states = (FetchState(*row) for row in self.db.execute(_READ_STATES).fetchall())
+        if len(self._stamps):
+            states = (self._stamped(state) for state in states)
         return {state.source_id: state for state in states}
 
     def stored_item(self, item_id: int) -> StoredItem | None:
@@ -789,6 +792,59 @@ class Store:
             found.append(StoredItem(item_id, item, name))
         return found
 
+    # -- unchanged polls -----------------------------------------------------------------
+
+    def record_unchanged(
+        self,
+        source_id: str,
+        state: FetchState,
+        *,
+        etag: str | None,
+        last_modified: str | None,
+        at: datetime | None = None,
+    ) -> None:
+        """A poll that found the source as it was (a 304, or the same bytes), ``state``
+        being what the poll read as it began.
+
+        For a healthy source whose validators stay the same, only its times change, and
+        they are written with other sources' (store.stamps): most of a cycle's sources,
+        and a transaction each was most of what storing an unchanged poll cost. Anything
+        more to record (a failure run ending, new validators) is written at once.
+        """
+        moment = _iso(at or utc_now())
+        quiet = (
+            state.last_success is not None
+            and state.last_error is None
+            and state.consecutive_failures == 0
+            and state.failing_since is None
+            and (state.etag, state.last_modified) == (etag, last_modified)
+        )
+        if quiet and self._stamps.hold(source_id, moment):
+            return
+        self.record_success(
+            source_id,
+            etag=etag,
+            last_modified=last_modified,
+            body_hash=state.body_hash,
+            at=at,
+        )
+
+    def write_stamps(self) -> None:
+        """Write the unchanged polls' times still waiting, for a poll that ends and must
+        leave the store as it says (``readout poll``, then ``readout sources``)."""
+        self._stamps.write()
+
+    def _stamped(self, state: FetchState) -> FetchState:
+        """``state`` with the times of an unchanged poll not yet written, as if it were."""
+        moment = self._stamps.get(state.source_id)
+        if moment is None:
+            return state
+        return replace(
+            state,
+            last_attempt=max(state.last_attempt or "", moment),
+            last_success=max(state.last_success or "", moment),
+        )
+
 
 _ITEM_FIELDS = (
     "guid, url, title, summary, text, published, published_ts, published_date_only, "
@@ -820,6 +876,8 @@ class _Chunk:
 
 _STATE_COLUMNS = frozenset(FetchState.__dataclass_fields__) - {"source_id"}
 _STATE_UPSERTS: dict[tuple[str, ...], str] = {}
+# Every column in FetchState's order, so that a row is a FetchState's arguments.
+_READ_STATES = f"SELECT {', '.join(FetchState.__dataclass_fields__)} FROM source_state"  # noqa: S608
 
 
 def _unique(items: Sequence[Item]) -> list[tuple[str, Item]]:
