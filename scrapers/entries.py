@@ -104,8 +104,8 @@ def split(xml: bytes, context: str) -> list[Span] | None:
         return None
     if splitter.broken or not splitter.heads:
         return None
-    salt = "\0".join((READING, context, *(h.decode("utf-8", "replace") for h in splitter.heads)))
-    prefix = hashlib.blake2b(salt.encode("utf-8"), digest_size=16).digest()
+    salt = b"\0".join((READING.encode(), context.encode("utf-8"), *splitter.heads))
+    prefix = hashlib.blake2b(salt, digest_size=16).digest()
     return [
         Span(start, end, hashlib.blake2b(prefix + xml[start:end], digest_size=16).hexdigest())
         for start, end in splitter.spans
@@ -114,6 +114,8 @@ def split(xml: bytes, context: str) -> list[Span] | None:
 
 def without(xml: bytes, spans: list[Span], dropped: set[int]) -> bytes:
     """``xml`` with the spans at the ``dropped`` positions cut out, the rest untouched."""
+    if not dropped:
+        return xml
     pieces: list[bytes] = []
     position = 0
     for index in sorted(dropped):
